@@ -1,0 +1,43 @@
+#include <math.h>
+#include <string.h>
+
+#include "core/internal.h"
+
+gd_status gd_model_custom(gd_model *model, size_t n_params, gd_loss_grad_fn loss_grad,
+                          gd_predict_fn predict, void *ctx)
+{
+    if (model == NULL || loss_grad == NULL) {
+        return GD_ERR_NULL;
+    }
+    if (n_params == 0) {
+        return GD_ERR_SIZE;
+    }
+    memset(model, 0, sizeof *model);
+    model->struct_size = sizeof *model;
+    model->kind = GD_MODEL_CUSTOM;
+    model->n_outputs = 1;
+    model->n_params = n_params;
+    model->loss_grad = loss_grad;
+    model->predict = predict;
+    model->ctx = ctx;
+    return GD_OK;
+}
+
+gd_status gd_model_validate(const gd_model *model)
+{
+    if (model == NULL) {
+        return GD_ERR_NULL;
+    }
+    if (model->struct_size < sizeof(gd_model) || model->loss_grad == NULL
+        || model->n_params == 0 || model->n_outputs == 0 || !isfinite(model->l2)
+        || model->l2 < 0.0) {
+        return GD_ERR_MODEL;
+    }
+    size_t bytes;
+    if (!gdi_mul_size(model->n_params, sizeof(double), &bytes)
+        || !gdi_blas_size_ok(model->n_params) || !gdi_blas_size_ok(model->n_features)
+        || !gdi_blas_size_ok(model->n_outputs)) {
+        return GD_ERR_OVERFLOW;
+    }
+    return GD_OK;
+}

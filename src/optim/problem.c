@@ -1,0 +1,97 @@
+#include <math.h>
+
+#include "optim/optim.h"
+
+gd_status gdi_eval(gdi_problem *problem, const double *theta, double *loss, double *grad,
+                   int *finite)
+{
+    const gd_model *model = problem->model;
+    double value = NAN;
+    problem->evaluations += 1;
+    gd_status status =
+        model->loss_grad(model, theta, problem->data, &value, grad, problem->model_work);
+    if (status != GD_OK) {
+        *finite = 0;
+        return status;
+    }
+    *loss = value;
+    *finite = isfinite(value) && (grad == NULL || gdi_all_finite(grad, problem->n_params));
+    return GD_OK;
+}
+
+void gdi_monitor_init(gdi_monitor *monitor, const gd_options *options, gd_report *report)
+{
+    monitor->options = options;
+    monitor->report = report;
+    monitor->tolerance = options->tolerance;
+    monitor->previous_loss = NAN;
+    monitor->started = 0;
+}
+
+gd_stop gdi_monitor_check(gdi_monitor *monitor, const gdi_problem *problem,
+                          const double *theta, double loss, const double *grad, double step)
+{
+    const gd_options *options = monitor->options;
+    gd_report *report = monitor->report;
+    double grad_max = gdi_max_abs(grad, problem->n_params);
+
+    report->loss = loss;
+    report->grad_max = grad_max;
+    report->evaluations = problem->evaluations;
+    if (!monitor->started && options->tolerance_relative) {
+        monitor->tolerance = options->tolerance * grad_max;
+    }
+
+    gd_stop stop = GD_STOP_NONE;
+    if (grad_max < monitor->tolerance || grad_max == 0.0) {
+        stop = GD_STOP_CONVERGED;
+    } else if (monitor->started && options->loss_tolerance > 0.0
+               && fabs(monitor->previous_loss - loss)
+                      <= options->loss_tolerance * fmax(fabs(loss), 1.0)) {
+        stop = GD_STOP_LOSS_CHANGE;
+    }
+    if (options->callback != NULL) {
+        gd_progress progress = {
+            .iteration = report->iterations,
+            .evaluations = problem->evaluations,
+            .loss = loss,
+            .grad_max = grad_max,
+            .step = step,
+            .theta = theta,
+        };
+        if (options->callback(&progress, options->callback_user) != 0 && stop == GD_STOP_NONE) {
+            stop = GD_STOP_CALLBACK;
+        }
+    }
+    if (stop == GD_STOP_NONE && report->iterations >= options->max_iter) {
+        stop = GD_STOP_MAX_ITER;
+    }
+    monitor->started = 1;
+    monitor->previous_loss = loss;
+    report->stop = stop;
+    return stop;
+}
+
+int gdi_optimizer_work_size(const gd_options *options, size_t n_params, size_t *doubles)
+{
+    size_t vectors;
+    switch (options->optimizer) {
+    case GD_OPTIMIZER_GD:
+        vectors = 3; /* gradient, previous θ, previous gradient */
+        break;
+    default:
+        vectors = 0;
+        break;
+    }
+    return gdi_mul_size(vectors, n_params, doubles);
+}
+
+gd_status gdi_optimize(gdi_problem *problem, gdi_monitor *monitor, double *theta, double *work)
+{
+    switch (monitor->options->optimizer) {
+    case GD_OPTIMIZER_GD:
+        return gdi_optimize_gd(problem, monitor, theta, work);
+    default:
+        return GD_ERR_OPTION;
+    }
+}

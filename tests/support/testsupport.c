@@ -1,0 +1,160 @@
+#include "testsupport.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* LAPACK from OpenBLAS, through the Fortran interface (no LAPACKE needed). */
+extern void dgels_(const char *trans, const int *m, const int *n, const int *nrhs, double *a,
+                   const int *lda, double *b, const int *ldb, double *work, const int *lwork,
+                   int *info);
+
+int ts_load_csv(const char *name, ts_dataset *out)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", GDLEARN_TEST_DATA_DIR, name);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        return -1;
+    }
+    char line[4096];
+    size_t columns = 0, rows = 0, cap = 0;
+    double *values = NULL;
+    if (fgets(line, sizeof line, f) == NULL) { /* header */
+        fclose(f);
+        return -1;
+    }
+    for (char *p = line; *p; ++p) {
+        columns += (*p == ',');
+    }
+    columns += 1;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (line[0] == '\n' || line[0] == '\0') {
+            continue;
+        }
+        if ((rows + 1) * columns > cap) {
+            cap = cap == 0 ? 1024 * columns : cap * 2;
+            double *grown = realloc(values, cap * sizeof *values);
+            if (grown == NULL) {
+                free(values);
+                fclose(f);
+                return -1;
+            }
+            values = grown;
+        }
+        char *p = line;
+        for (size_t c = 0; c < columns; ++c) {
+            char *end;
+            values[rows * columns + c] = strtod(p, &end);
+            if (end == p) {
+                free(values);
+                fclose(f);
+                return -1;
+            }
+            p = end + 1;
+        }
+        rows++;
+    }
+    fclose(f);
+    size_t m = columns - 1;
+    out->n_rows = rows;
+    out->n_features = m;
+    out->x = malloc(rows * m * sizeof *out->x);
+    out->y = malloc(rows * sizeof *out->y);
+    if (out->x == NULL || out->y == NULL) {
+        free(values);
+        ts_free_dataset(out);
+        return -1;
+    }
+    for (size_t i = 0; i < rows; ++i) {
+        memcpy(out->x + i * m, values + i * columns, m * sizeof *values);
+        out->y[i] = values[i * columns + m];
+    }
+    free(values);
+    return 0;
+}
+
+void ts_free_dataset(ts_dataset *d)
+{
+    free(d->x);
+    free(d->y);
+    d->x = NULL;
+    d->y = NULL;
+}
+
+void ts_select_features(ts_dataset *d, const size_t *columns, size_t n_columns)
+{
+    for (size_t i = 0; i < d->n_rows; ++i) {
+        double row[64];
+        for (size_t c = 0; c < n_columns; ++c) {
+            row[c] = d->x[i * d->n_features + columns[c]];
+        }
+        memcpy(d->x + i * n_columns, row, n_columns * sizeof *row);
+    }
+    d->n_features = n_columns;
+}
+
+void ts_standardize(ts_dataset *d)
+{
+    for (size_t j = 0; j < d->n_features; ++j) {
+        double mean = 0.0, var = 0.0;
+        for (size_t i = 0; i < d->n_rows; ++i) {
+            mean += d->x[i * d->n_features + j];
+        }
+        mean /= (double)d->n_rows;
+        for (size_t i = 0; i < d->n_rows; ++i) {
+            double t = d->x[i * d->n_features + j] - mean;
+            var += t * t;
+        }
+        double sd = sqrt(var / (double)d->n_rows);
+        if (sd == 0.0) {
+            sd = 1.0;
+        }
+        for (size_t i = 0; i < d->n_rows; ++i) {
+            d->x[i * d->n_features + j] = (d->x[i * d->n_features + j] - mean) / sd;
+        }
+    }
+}
+
+int ts_least_squares(const double *x, const double *y, size_t n, size_t m, double *theta)
+{
+    /* Column-major [1 X] (n × (m+1)) for Fortran. */
+    int rows = (int)n, cols = (int)(m + 1), nrhs = 1, info = 0, lwork = -1;
+    double *a = malloc(n * (m + 1) * sizeof *a);
+    double *b = malloc(n * sizeof *b);
+    if (a == NULL || b == NULL) {
+        free(a);
+        free(b);
+        return -1;
+    }
+    for (size_t i = 0; i < n; ++i) {
+        a[i] = 1.0;
+        for (size_t j = 0; j < m; ++j) {
+            a[(j + 1) * n + i] = x[i * m + j];
+        }
+        b[i] = y[i];
+    }
+    double query;
+    dgels_("N", &rows, &cols, &nrhs, a, &rows, b, &rows, &query, &lwork, &info);
+    lwork = (int)query;
+    double *work = malloc((size_t)lwork * sizeof *work);
+    if (work == NULL) {
+        free(a);
+        free(b);
+        return -1;
+    }
+    dgels_("N", &rows, &cols, &nrhs, a, &rows, b, &rows, work, &lwork, &info);
+    for (size_t j = 0; j <= m; ++j) {
+        theta[j] = b[j];
+    }
+    free(work);
+    free(a);
+    free(b);
+    return info;
+}
+
+double ts_rel_diff(double a, double b)
+{
+    return fabs(a - b) / fmax(fabs(b), 1e-300);
+}
