@@ -1,15 +1,16 @@
+/* What every optimiser shares: evaluation, the stopping rules and the
+ * report, workspace sizing and the dispatcher. */
 #include <math.h>
 
 #include "optim/optim.h"
 
-gd_status gdi_eval(gdi_problem *problem, const double *theta, double *loss, double *grad,
-                   int *finite)
+gd_status gdi_eval_on(gdi_problem *problem, const gd_data *data, const double *theta,
+                      double *loss, double *grad, int *finite)
 {
     const gd_model *model = problem->model;
     double value = NAN;
     problem->evaluations += 1;
-    gd_status status =
-        model->loss_grad(model, theta, problem->data, &value, grad, problem->model_work);
+    gd_status status = model->loss_grad(model, theta, data, &value, grad, problem->model_work);
     if (status != GD_OK) {
         *finite = 0;
         return status;
@@ -17,6 +18,12 @@ gd_status gdi_eval(gdi_problem *problem, const double *theta, double *loss, doub
     *loss = value;
     *finite = isfinite(value) && (grad == NULL || gdi_all_finite(grad, problem->n_params));
     return GD_OK;
+}
+
+gd_status gdi_eval(gdi_problem *problem, const double *theta, double *loss, double *grad,
+                   int *finite)
+{
+    return gdi_eval_on(problem, problem->data, theta, loss, grad, finite);
 }
 
 void gdi_monitor_init(gdi_monitor *monitor, const gd_options *options, gd_report *report)
@@ -72,25 +79,68 @@ gd_stop gdi_monitor_check(gdi_monitor *monitor, const gdi_problem *problem,
     return stop;
 }
 
-int gdi_optimizer_work_size(const gd_options *options, size_t n_params, size_t *doubles)
+gd_status gdi_monitor_finish(gdi_monitor *monitor, const gdi_problem *problem, gd_stop stop,
+                             gd_status status, double loss, const double *grad)
 {
-    size_t vectors;
-    switch (options->optimizer) {
-    case GD_OPTIMIZER_GD:
-        vectors = 3; /* gradient, previous θ, previous gradient */
-        break;
-    default:
-        vectors = 0;
-        break;
-    }
-    return gdi_mul_size(vectors, n_params, doubles);
+    gd_report *report = monitor->report;
+    report->loss = loss;
+    report->grad_max = grad != NULL ? gdi_max_abs(grad, problem->n_params) : NAN;
+    report->evaluations = problem->evaluations;
+    report->stop = stop;
+    return status;
 }
 
-gd_status gdi_optimize(gdi_problem *problem, gdi_monitor *monitor, double *theta, double *work)
+gd_status gdi_start(gdi_problem *problem, gdi_monitor *monitor, const double *theta,
+                    double *loss, double *grad)
+{
+    int finite;
+    gd_status status = gdi_eval(problem, theta, loss, grad, &finite);
+    if (status != GD_OK) {
+        return gdi_monitor_finish(monitor, problem, GD_STOP_ERROR, status, NAN, NULL);
+    }
+    if (!finite) {
+        return gdi_monitor_finish(monitor, problem, GD_STOP_DIVERGED, GD_ERR_DIVERGED, NAN, NULL);
+    }
+    return GD_OK;
+}
+
+int gdi_optimizer_work_size(const gd_options *options, size_t n_params, const gd_data *data,
+                            size_t *doubles, size_t *indices)
+{
+    *indices = 0;
+    switch (options->optimizer) {
+    case GD_OPTIMIZER_GD:
+    case GD_OPTIMIZER_MOMENTUM:
+    case GD_OPTIMIZER_NESTEROV:
+        return gdi_mul_size(GDI_GD_VECTORS, n_params, doubles);
+    case GD_OPTIMIZER_ADAM:
+        return gdi_mul_size(GDI_ADAM_VECTORS, n_params, doubles);
+    case GD_OPTIMIZER_SGD:
+        return gdi_sgd_work_size(options, n_params, data, doubles, indices);
+    case GD_OPTIMIZER_LBFGS:
+        return gdi_lbfgs_work_size(options, n_params, doubles);
+    default:
+        *doubles = 0;
+        return 1;
+    }
+}
+
+gd_status gdi_optimize(gdi_problem *problem, gdi_monitor *monitor, double *theta, double *work,
+                       size_t *indices)
 {
     switch (monitor->options->optimizer) {
     case GD_OPTIMIZER_GD:
         return gdi_optimize_gd(problem, monitor, theta, work);
+    case GD_OPTIMIZER_MOMENTUM:
+        return gdi_optimize_momentum(problem, monitor, theta, work);
+    case GD_OPTIMIZER_NESTEROV:
+        return gdi_optimize_nesterov(problem, monitor, theta, work);
+    case GD_OPTIMIZER_ADAM:
+        return gdi_optimize_adam(problem, monitor, theta, work);
+    case GD_OPTIMIZER_SGD:
+        return gdi_optimize_sgd(problem, monitor, theta, work, indices);
+    case GD_OPTIMIZER_LBFGS:
+        return gdi_optimize_lbfgs(problem, monitor, theta, work);
     default:
         return GD_ERR_OPTION;
     }
