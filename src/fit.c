@@ -71,9 +71,6 @@ static gd_status resolve_options(const gd_options *given, gd_options *out)
         || !finite_nonneg(o->decay) || o->lbfgs_memory == 0) {
         return GD_ERR_OPTION;
     }
-    if (o->optimizer != GD_OPTIMIZER_GD) {
-        return GD_ERR_OPTION; /* the other methods arrive with issue 5 */
-    }
     return GD_OK;
 }
 
@@ -87,7 +84,9 @@ static gd_status check_model_data(const gd_model *model, const gd_data *data, in
     if (status != GD_OK) {
         return status;
     }
-    if (data == NULL) {
+    /* A model that reads no data may be given none: NULL, or an empty view
+     * (gd_check_gradient's documentation allows n_rows = 0 for it). */
+    if (data == NULL || (model->n_features == 0 && data->n_rows == 0)) {
         if (model->n_features > 0) {
             return GD_ERR_NULL;
         }
@@ -163,14 +162,16 @@ gd_status gd_fit(const gd_model *model, const gd_data *data, const gd_options *o
     }
 
     /* All workspace, once: the iterate, the model's scratch, the optimiser's. */
-    size_t model_doubles, optim_doubles, total, bytes;
+    size_t model_doubles, optim_doubles, optim_indices, index_bytes, total, bytes;
     status = model_work_doubles(model, view, &model_doubles);
     if (status != GD_OK) {
         return status;
     }
-    if (!gdi_optimizer_work_size(&opts, n, &optim_doubles)
+    if (!gdi_optimizer_work_size(&opts, n, view, &optim_doubles, &optim_indices)
         || !gdi_add_size(model_doubles, optim_doubles, &total) || !gdi_add_size(total, n, &total)
-        || !gdi_mul_size(total, sizeof(double), &bytes)) {
+        || !gdi_mul_size(total, sizeof(double), &bytes)
+        || !gdi_mul_size(optim_indices, sizeof(size_t), &index_bytes)
+        || !gdi_add_size(bytes, index_bytes, &bytes)) {
         return GD_ERR_OVERFLOW;
     }
     double *buffer = gdi_alloc(opts.allocator, bytes);
@@ -194,7 +195,9 @@ gd_status gd_fit(const gd_model *model, const gd_data *data, const gd_options *o
 
     gdi_monitor monitor;
     gdi_monitor_init(&monitor, &opts, rep);
-    status = gdi_optimize(&problem, &monitor, current, optim_work);
+    /* sgd's row order follows the doubles (optim.h asserts the alignment). */
+    size_t *optim_indices_work = optim_indices > 0 ? (size_t *)(void *)(buffer + total) : NULL;
+    status = gdi_optimize(&problem, &monitor, current, optim_work, optim_indices_work);
     rep->evaluations = problem.evaluations;
     /* θ is fully defined on success and on divergence (the last finite
      * iterate); on a model's error it is left as the caller gave it. */
@@ -215,7 +218,12 @@ gd_status gd_predict(const gd_model *model, const double *theta, const gd_data *
     if (data == NULL) {
         return GD_ERR_NULL;
     }
-    gd_status status = check_model_data(model, data, 0, &empty, &view);
+    /* y and the weights play no part in a prediction: rows whose targets are
+     * unknown (NaN), or a training view with its weights, must not be refused. */
+    gd_data rows = *data;
+    rows.y = NULL;
+    rows.weights = NULL;
+    gd_status status = check_model_data(model, &rows, 0, &empty, &view);
     if (status != GD_OK) {
         return status;
     }

@@ -31,6 +31,8 @@
 extern "C" {
 #endif
 
+/** @brief Marks a result that must not be ignored (warn_unused_result where
+ * the compiler has it, nothing elsewhere). */
 #if defined(__GNUC__) || defined(__clang__)
 #define GD_NODISCARD __attribute__((warn_unused_result))
 #else
@@ -151,6 +153,7 @@ typedef enum gd_model_kind {
     GD_MODEL_SOFTMAX = 3   /**< P = softmax(xᵀW + b), y ∈ {0..k−1} */
 } gd_model_kind;
 
+/** @brief A differentiable model; see struct gd_model. */
 typedef struct gd_model gd_model;
 
 /**
@@ -212,7 +215,8 @@ struct gd_model {
  * @param[out] model filled on success; untouched on failure.
  * @param[in] n_features m ≥ 1.
  * @param[in] l2 λ ≥ 0, finite.
- * @return GD_OK, GD_ERR_NULL, GD_ERR_SIZE, GD_ERR_OPTION.
+ * @return GD_OK, GD_ERR_NULL, GD_ERR_SIZE, GD_ERR_OVERFLOW (m beyond BLAS's
+ *         int), GD_ERR_OPTION.
  */
 GDLEARN_EXPORT GD_NODISCARD gd_status gd_model_linear(gd_model *model, size_t n_features,
                                                       double l2);
@@ -221,7 +225,11 @@ GDLEARN_EXPORT GD_NODISCARD gd_status gd_model_linear(gd_model *model, size_t n_
  * @brief Binary logistic regression: p = σ(wᵀx + b), y ∈ {0,1},
  * lᵢ = softplus(z) − y·z (computed stably). θ = [b, w] (n_params = m + 1).
  * gd_predict gives P(y = 1); gd_predict_class gives 0/1.
- * @return GD_OK, GD_ERR_NULL, GD_ERR_SIZE, GD_ERR_OPTION.
+ * @param[out] model filled on success; untouched on failure.
+ * @param[in] n_features m ≥ 1.
+ * @param[in] l2 λ ≥ 0, finite.
+ * @return GD_OK, GD_ERR_NULL, GD_ERR_SIZE, GD_ERR_OVERFLOW (m beyond BLAS's
+ *         int), GD_ERR_OPTION.
  */
 GDLEARN_EXPORT GD_NODISCARD gd_status gd_model_logistic(gd_model *model, size_t n_features,
                                                         double l2);
@@ -230,7 +238,10 @@ GDLEARN_EXPORT GD_NODISCARD gd_status gd_model_logistic(gd_model *model, size_t 
  * @brief Softmax regression: P = softmax(xᵀW + b), y ∈ {0 … k−1},
  * lᵢ = logsumexp(zᵢ) − zᵢ[yᵢ]. θ is (m+1)×k row-major, row 0 the k intercepts
  * (n_params = (m+1)·k). gd_predict gives k probabilities per row.
+ * @param[out] model filled on success; untouched on failure.
+ * @param[in] n_features m ≥ 1.
  * @param[in] n_classes k ≥ 2.
+ * @param[in] l2 λ ≥ 0, finite.
  * @return GD_OK, GD_ERR_NULL, GD_ERR_SIZE, GD_ERR_OVERFLOW, GD_ERR_OPTION.
  */
 GDLEARN_EXPORT GD_NODISCARD gd_status gd_model_softmax(gd_model *model, size_t n_features,
@@ -254,6 +265,7 @@ GDLEARN_EXPORT GD_NODISCARD gd_status gd_model_custom(gd_model *model, size_t n_
 
 /**
  * @brief Check a model struct for consistency (pointers, sizes, λ).
+ * @param[in] model the model to check.
  * @return GD_OK, GD_ERR_NULL, GD_ERR_MODEL, GD_ERR_OVERFLOW.
  */
 GDLEARN_EXPORT GD_NODISCARD gd_status gd_model_validate(const gd_model *model);
@@ -296,6 +308,8 @@ typedef enum gd_stop {
  * @brief A short lower-case name of a stop reason, as the CLI's JSON gives it:
  * "converged", "max_iter", "diverged", "stopped", "loss_change", "max_epochs",
  * "line_search", "error", "none".
+ * @param[in] stop any value; unknown values give "unknown".
+ * @return a static string; never NULL; never to be freed.
  */
 GDLEARN_EXPORT const char *gd_stop_name(gd_stop stop);
 
@@ -321,7 +335,7 @@ typedef int (*gd_callback_fn)(const gd_progress *progress, void *user);
 typedef struct gd_options {
     size_t struct_size;        /**< sizeof(gd_options), set by gd_options_init */
     gd_optimizer optimizer;    /**< default GD_OPTIMIZER_GD (the seed's) */
-    double learning_rate;      /**< α > 0; default 0.01 */
+    double learning_rate;      /**< α > 0; default 0.01 (lbfgs ignores it) */
     double tolerance;          /**< ε ≥ 0 on max|∂L/∂θⱼ|; default 1e-6 */
     size_t max_iter;           /**< iteration budget ≥ 1; default 100000 */
     gd_init init;              /**< default GD_INIT_ZERO */
@@ -338,7 +352,7 @@ typedef struct gd_options {
     size_t max_epochs;         /**< sgd passes over the data; 0 = no limit (default) */
     double decay;              /**< sgd step schedule α_t = α/(1 + decay·epoch); default 0 */
     size_t lbfgs_memory;       /**< L-BFGS history pairs; default 10 */
-    gd_callback_fn callback;   /**< optional, called once per iteration */
+    gd_callback_fn callback;   /**< optional, called once per iteration (sgd: per epoch) */
     void *callback_user;       /**< passed back to the callback */
     const gd_allocator *allocator; /**< NULL: malloc/free */
 } gd_options;
@@ -374,10 +388,11 @@ typedef struct gd_report {
  * @param[in] options NULL for the defaults.
  * @param[in,out] theta model->n_params doubles: the start when init is
  *            GD_INIT_GIVEN; on return, the fitted θ. Untouched when the fit
- *            fails before it starts; on GD_ERR_DIVERGED, the last finite iterate.
+ *            fails before it starts; on GD_ERR_DIVERGED, the last finite iterate;
+ *            on GD_ERR_LINE_SEARCH, the last accepted iterate.
  * @param[out] report NULL, or filled (also on failure: stop says why).
  * @return GD_OK when a usable θ was produced (converged, max_iter, callback
- *         stop, loss change: read report->stop), GD_ERR_DIVERGED,
+ *         stop, loss change, max epochs: read report->stop), GD_ERR_DIVERGED,
  *         GD_ERR_LINE_SEARCH, or a validation status (GD_ERR_NULL,
  *         GD_ERR_SIZE, GD_ERR_OVERFLOW, GD_ERR_NONFINITE, GD_ERR_WEIGHT,
  *         GD_ERR_LABEL, GD_ERR_OPTION, GD_ERR_MODEL), GD_ERR_NOMEM, or a
@@ -402,9 +417,19 @@ GDLEARN_EXPORT GD_NODISCARD gd_status gd_predict(const gd_model *model, const do
 
 /**
  * @brief The most probable class of every row (classifiers only).
- * @param[out] labels n_rows class indices in [0, n_classes). Untouched on failure.
- * @return as gd_predict; GD_ERR_MODEL for a model with n_classes < 2;
- *         GD_ERR_NOMEM.
+ * @param[in] model a classifier (n_classes ≥ 2) with a predict function.
+ * @param[in] theta model->n_params finite parameters.
+ * @param[in] data rows to classify (y and weights are ignored).
+ * @param[out] labels n_rows class indices in [0, n_classes): the argmax of
+ *             the model's n_classes outputs, or for a model with one output
+ *             and two classes (logistic), 1 where P(y=1) ≥ 0.5. Rows are
+ *             predicted a block at a time (bounded scratch, whatever n_rows).
+ *             Untouched on failure, except when the model's own predict
+ *             function fails part-way (never for the built-ins): then the
+ *             labels of the blocks before it are written.
+ * @return as gd_predict; GD_ERR_MODEL for a model with n_classes < 2, or
+ *         whose n_outputs is neither n_classes nor 1 (with n_classes = 2);
+ *         GD_ERR_NOMEM; or the status the model's predict function returned.
  */
 GDLEARN_EXPORT GD_NODISCARD gd_status gd_predict_class(const gd_model *model,
                                                        const double *theta,
@@ -412,10 +437,13 @@ GDLEARN_EXPORT GD_NODISCARD gd_status gd_predict_class(const gd_model *model,
 
 /**
  * @brief Balanced class weights (as scikit-learn's class_weight="balanced"):
- * weights[i] = n / (k · n_{yᵢ}), so every class carries the same total weight.
+ * weights[i] = n / (k · n_{yᵢ}), so every class carries the same total weight
+ * n/k and the weights sum to n. n_c counts the rows of class c; k is the
+ * number of classes that occur in y (the model's n_classes when all do: a
+ * class with no rows is allowed and, as in scikit-learn, not counted).
  * Multiply them into your own sample weights if you have any.
  * @param[in] model a classifier (n_classes ≥ 2).
- * @param[in] data with valid labels.
+ * @param[in] data with valid labels; data->weights is ignored.
  * @param[out] weights n_rows values. Untouched on failure.
  * @return GD_OK, GD_ERR_NULL, GD_ERR_MODEL, GD_ERR_LABEL, GD_ERR_NOMEM, validation statuses.
  */
@@ -425,6 +453,9 @@ GDLEARN_EXPORT GD_NODISCARD gd_status gd_class_weights_balanced(const gd_model *
 
 /**
  * @brief The objective L(θ) of DESIGN §1 on `data` (no gradient).
+ * @param[in] model any valid model.
+ * @param[in] theta model->n_params finite parameters.
+ * @param[in] data as for gd_fit (y required when the model reads data).
  * @param[out] loss untouched on failure.
  * @return as gd_predict, plus GD_ERR_LABEL, GD_ERR_WEIGHT, GD_ERR_NOMEM.
  */
@@ -457,7 +488,8 @@ GDLEARN_EXPORT GD_NODISCARD gd_status gd_check_gradient(const gd_model *model,
  * @brief Column means and scales for z-scoring: scale is the (population)
  * standard deviation, or 1 for a column whose variance is zero, so the
  * transformed column stays finite (all zeros).
- * @param[in] data validated view (weights ignored).
+ * A constant column's mean is its value exactly, so it becomes exact zeros.
+ * @param[in] data validated view (y and weights ignored).
  * @param[out] mean n_features values; @param[out] scale n_features values.
  * @return GD_OK, or the statuses of gd_data_validate (need_y = 0).
  */
@@ -467,8 +499,14 @@ GDLEARN_EXPORT GD_NODISCARD gd_status gd_standardize_fit(const gd_data *data, do
 /**
  * @brief In place: x[i·ldx + j] = (x[i·ldx + j] − mean[j]) / scale[j].
  * @param[in,out] x n_rows × n_features, row stride ldx (0 means n_features).
- * @return GD_OK, GD_ERR_NULL, GD_ERR_SIZE, GD_ERR_NONFINITE (mean/scale not
- *         finite or a scale ≤ 0; x is untouched then).
+ * @param[in] n_rows rows to transform.
+ * @param[in] n_features columns to transform.
+ * @param[in] ldx row stride in doubles (0 means n_features).
+ * @param[in] mean n_features means, as from gd_standardize_fit().
+ * @param[in] scale n_features scales > 0, as from gd_standardize_fit().
+ * @return GD_OK, GD_ERR_NULL, GD_ERR_SIZE (n_rows or n_features 0, ldx <
+ *         n_features), GD_ERR_OVERFLOW, GD_ERR_NONFINITE (mean/scale not
+ *         finite or a scale ≤ 0). x is untouched on any failure.
  */
 GDLEARN_EXPORT GD_NODISCARD gd_status gd_standardize_apply(double *x, size_t n_rows,
                                                            size_t n_features, size_t ldx,
@@ -483,7 +521,8 @@ GDLEARN_EXPORT GD_NODISCARD gd_status gd_standardize_apply(double *x, size_t n_r
 typedef struct gd_error_info {
     size_t line;         /**< 1-based line of the problem, 0 if none applies */
     size_t column;       /**< 1-based field of the problem, 0 if none applies */
-    char message[200];   /**< one line, no newline, NUL-terminated */
+    char message[200];   /**< the problem in one line, NUL-terminated, without the
+                              position (line and column hold it) */
 } gd_error_info;
 
 /** @brief Label column selection for gd_csv_read(). */
@@ -499,24 +538,42 @@ typedef struct gd_csv_options {
     const gd_allocator *allocator; /**< NULL: malloc/free */
 } gd_csv_options;
 
-/** @brief Set every field of the CSV options to its default. NULL is ignored. */
+/**
+ * @brief Set every field of the CSV options to its default.
+ * @param[out] options NULL is ignored.
+ */
 GDLEARN_EXPORT void gd_csv_options_init(gd_csv_options *options);
 
 /** @brief A table read from CSV; everything in it is owned by the table. */
 typedef struct gd_table {
-    double *x;              /**< n_rows × n_features, row-major (stride n_features) */
+    double *x;              /**< n_rows × n_features, row-major (stride n_features);
+                                 NULL when n_features is 0 */
     double *y;              /**< n_rows labels, or NULL when there is no label column */
     size_t n_rows;          /**< data rows */
     size_t n_features;      /**< feature columns */
     size_t n_columns;       /**< columns in the file (features + label) */
     size_t label_column;    /**< 0-based label column in the file; SIZE_MAX if none */
     char **column_names;    /**< n_columns names from the header, or NULL without one */
-    const gd_allocator *allocator; /**< what allocated it */
+    const gd_allocator *allocator; /**< what allocated it (borrowed from the options:
+                                        it must outlive the table) */
 } gd_table;
 
 /**
  * @brief Read a CSV file: comma-separated, optional header row, numbers as
  * strtod reads them in the "C" locale whatever the process locale.
+ *
+ * Syntax: LF or CRLF line ends, a last line with or without a newline; spaces
+ * and tabs around a field are ignored; a UTF-8 byte-order mark is skipped; no
+ * quoting. Numbers are decimal or hexadecimal floating constants of at most
+ * 400 characters (longer only when they take the exact fast path); "nan",
+ * "inf" and values beyond a double's range are GD_ERR_NONFINITE. Blank lines
+ * are allowed only at the end: one followed by more data is GD_ERR_PARSE.
+ * With header = -1 the first row is a header if any of its fields is neither
+ * empty nor a number (a row of NaNs is data, and is rejected as such).
+ * The file is read in chunks; the arrays grow without per-field allocation.
+ * Error positions: `line` counts every line of the file from 1, `column` the
+ * comma-separated fields from 1 (0 where no one field is at fault).
+ *
  * @param[in] path file to read.
  * @param[in] options NULL for defaults.
  * @param[out] table filled on success (free with gd_table_free); zeroed on failure.
@@ -529,13 +586,24 @@ GDLEARN_EXPORT GD_NODISCARD gd_status gd_csv_read(const char *path,
                                                   const gd_csv_options *options,
                                                   gd_table *table, gd_error_info *error);
 
-/** @brief As gd_csv_read(), from a buffer of `size` bytes (need not be NUL-terminated). */
+/**
+ * @brief As gd_csv_read(), from a buffer of `size` bytes (need not be NUL-terminated).
+ * @param[in] text the CSV text; borrowed.
+ * @param[in] size its length in bytes.
+ * @param[in] options NULL for defaults.
+ * @param[out] table filled on success (free with gd_table_free); zeroed on failure.
+ * @param[out] error NULL, or where and why it failed.
+ * @return as gd_csv_read(), except GD_ERR_IO.
+ */
 GDLEARN_EXPORT GD_NODISCARD gd_status gd_csv_read_buffer(const char *text, size_t size,
                                                          const gd_csv_options *options,
                                                          gd_table *table,
                                                          gd_error_info *error);
 
-/** @brief Release a table's memory and zero it. NULL is a no-op. */
+/**
+ * @brief Release a table's memory and zero it.
+ * @param[in,out] table a table from gd_csv_read(); NULL is a no-op.
+ */
 GDLEARN_EXPORT void gd_table_free(gd_table *table);
 
 /* ------------------------------------------------------------------------ */
@@ -559,28 +627,47 @@ typedef struct gd_model_file {
 /**
  * @brief Write a model file: written to a temporary file beside `path`, then
  * renamed into place, so a failed write leaves no broken file behind.
- * @param[in] path destination.
- * @param[in] file model, θ (finite) and optional scaler; borrowed.
- * @return GD_OK, GD_ERR_NULL, GD_ERR_MODEL (not a built-in), GD_ERR_NONFINITE, GD_ERR_IO.
+ *
+ * The temporary file is `path` + ".tmp." + six random characters, created
+ * exclusively with mode 0666 less the umask, flushed and fsync'ed before the
+ * rename; on any failure it is removed and an existing file at `path` is left
+ * as it was. Numbers are written as "%.17g" with '.' whatever the locale.
+ * @param[in] path destination (at most 4096 bytes).
+ * @param[in] file model, θ (finite) and optional scaler (mean and scale both
+ *            given or both NULL); borrowed. Its allocator is not used.
+ * @return GD_OK, GD_ERR_NULL (path, file or θ NULL, or only one of mean and
+ *         scale), GD_ERR_MODEL (not a built-in, sizes inconsistent with the
+ *         kind, or n_columns/label_column not fitting n_features),
+ *         GD_ERR_NONFINITE (θ or mean not finite, a scale not finite or ≤ 0),
+ *         GD_ERR_IO.
  */
 GDLEARN_EXPORT GD_NODISCARD gd_status gd_model_save(const char *path,
                                                     const gd_model_file *file);
 
 /**
  * @brief Read a model file written by gd_model_save().
+ *
+ * The model is rebuilt by its constructor (gd_model_linear() and kin), so its
+ * function pointers are the library's own.
  * @param[in] path file to read.
- * @param[in] allocator NULL for malloc/free.
+ * @param[in] allocator NULL for malloc/free; borrowed: it must outlive the file.
  * @param[out] file filled on success (free with gd_model_file_free); zeroed on failure.
- * @param[out] error NULL, or where and why it failed.
- * @return GD_OK, GD_ERR_NULL, GD_ERR_IO, GD_ERR_FORMAT (truncated, wrong
- *         sizes, trailing garbage), GD_ERR_VERSION, GD_ERR_NONFINITE, GD_ERR_NOMEM.
+ * @param[out] error NULL, or where and why it failed (`column` is the
+ *            space-separated field of the line, 0 where none applies).
+ * @return GD_OK, GD_ERR_NULL, GD_ERR_IO, GD_ERR_FORMAT (not a model file,
+ *         truncated, wrong sizes, unknown kind, a scale ≤ 0, trailing
+ *         garbage), GD_ERR_VERSION, GD_ERR_NONFINITE (NaN, Inf or an
+ *         out-of-range number), GD_ERR_NOMEM.
  */
 GDLEARN_EXPORT GD_NODISCARD gd_status gd_model_load(const char *path,
                                                     const gd_allocator *allocator,
                                                     gd_model_file *file,
                                                     gd_error_info *error);
 
-/** @brief Release what gd_model_load() allocated and zero the struct. NULL is a no-op. */
+/**
+ * @brief Release what gd_model_load() allocated and zero the struct.
+ * @param[in,out] file a file from gd_model_load(); NULL is a no-op.
+ */
 GDLEARN_EXPORT void gd_model_file_free(gd_model_file *file);
 
 #ifdef __cplusplus

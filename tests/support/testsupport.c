@@ -158,3 +158,104 @@ double ts_rel_diff(double a, double b)
 {
     return fabs(a - b) / fmax(fabs(b), 1e-300);
 }
+
+void ts_rng_seed(ts_rng *rng, unsigned long long seed)
+{
+    rng->state = seed != 0 ? seed : 0x2545F4914F6CDD1DULL; /* xorshift needs a nonzero state */
+}
+
+double ts_rng_uniform(ts_rng *rng, double lo, double hi)
+{
+    unsigned long long s = rng->state;
+    s ^= s >> 12;
+    s ^= s << 25;
+    s ^= s >> 27;
+    rng->state = s;
+    unsigned long long bits = (s * 0x2545F4914F6CDD1DULL) >> 11;
+    return lo + (hi - lo) * ((double)bits * 0x1.0p-53);
+}
+
+int ts_ridge_least_squares(const double *x, size_t ldx, const double *y, const double *weights,
+                           size_t n, size_t m, double l2, double *theta)
+{
+    size_t extra = l2 > 0.0 ? m : 0;
+    size_t rows_total = n + extra;
+    int rows = (int)rows_total, cols = (int)(m + 1), nrhs = 1, info = 0, lwork = -1;
+    double *a = calloc(rows_total * (m + 1), sizeof *a);
+    double *b = calloc(rows_total, sizeof *b);
+    if (a == NULL || b == NULL) {
+        free(a);
+        free(b);
+        return -1;
+    }
+    double sum_weights = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+        double s = weights != NULL ? weights[i] : 1.0;
+        double root = sqrt(s);
+        sum_weights += s;
+        a[i] = root;
+        for (size_t j = 0; j < m; ++j) {
+            a[(j + 1) * rows_total + i] = root * x[i * ldx + j];
+        }
+        b[i] = root * y[i];
+    }
+    /* Σ sᵢ rᵢ² + Sλ‖w‖² has the same minimiser as the objective (times 2S). */
+    for (size_t j = 0; j < extra; ++j) {
+        a[(j + 1) * rows_total + n + j] = sqrt(sum_weights * l2);
+    }
+    double query;
+    dgels_("N", &rows, &cols, &nrhs, a, &rows, b, &rows, &query, &lwork, &info);
+    lwork = (int)query;
+    double *work = malloc((size_t)lwork * sizeof *work);
+    if (work == NULL) {
+        free(a);
+        free(b);
+        return -1;
+    }
+    dgels_("N", &rows, &cols, &nrhs, a, &rows, b, &rows, work, &lwork, &info);
+    for (size_t j = 0; j <= m; ++j) {
+        theta[j] = b[j];
+    }
+    free(work);
+    free(a);
+    free(b);
+    return info;
+}
+
+double ts_linear_objective(const double *x, size_t ldx, const double *y, const double *weights,
+                           size_t n, size_t m, double l2, const double *theta, double *grad)
+{
+    long double sum_loss = 0.0L, sum_weights = 0.0L, penalty = 0.0L;
+    long double *g = calloc(m + 1, sizeof *g);
+    if (g == NULL) {
+        return NAN;
+    }
+    for (size_t i = 0; i < n; ++i) {
+        long double s = weights != NULL ? weights[i] : 1.0L;
+        long double prediction = theta[0];
+        for (size_t j = 0; j < m; ++j) {
+            prediction += (long double)theta[j + 1] * x[i * ldx + j];
+        }
+        long double r = prediction - y[i];
+        sum_loss += s * 0.5L * r * r;
+        sum_weights += s;
+        g[0] += s * r;
+        for (size_t j = 0; j < m; ++j) {
+            g[j + 1] += s * r * x[i * ldx + j];
+        }
+    }
+    for (size_t j = 1; j <= m; ++j) {
+        penalty += 0.5L * l2 * (long double)theta[j] * theta[j];
+    }
+    if (grad != NULL) {
+        for (size_t j = 0; j <= m; ++j) {
+            long double value = g[j] / sum_weights;
+            if (j > 0) {
+                value += (long double)l2 * theta[j];
+            }
+            grad[j] = (double)value;
+        }
+    }
+    free(g);
+    return (double)(sum_loss / sum_weights + penalty);
+}

@@ -29,4 +29,25 @@ int ts_least_squares(const double *x, const double *y, size_t n, size_t m, doubl
 /* |a − b| / max(|b|, tiny) */
 double ts_rel_diff(double a, double b);
 
+/* ---- added for the foundation suite (test_linear, test_fit, test_custom, test_api) ---- */
+
+/* A small seeded generator (xorshift64*), deliberately not the library's. */
+typedef struct ts_rng {
+    unsigned long long state;
+} ts_rng;
+void ts_rng_seed(ts_rng *rng, unsigned long long seed);
+double ts_rng_uniform(ts_rng *rng, double lo, double hi); /* uniform in [lo, hi) */
+
+/* Weighted ridge least squares with an unpenalised intercept: the minimiser of
+ * (1/S) Σ sᵢ ½(wᵀxᵢ + b − yᵢ)² + (λ/2)‖w‖² (DESIGN §1), by dgels (QR) on the
+ * augmented system [√sᵢ·(1, xᵢ) ; (0, √(Sλ)·I)] θ ≈ [√sᵢ·yᵢ ; 0]. X has row
+ * stride ldx; weights NULL means all 1. Returns LAPACK's info (0 = success). */
+int ts_ridge_least_squares(const double *x, size_t ldx, const double *y, const double *weights,
+                           size_t n, size_t m, double l2, double *theta);
+
+/* The linear objective of DESIGN §1 and (if grad != NULL) its gradient, by
+ * plain loops with long double sums: no BLAS, no blocks. */
+double ts_linear_objective(const double *x, size_t ldx, const double *y, const double *weights,
+                           size_t n, size_t m, double l2, const double *theta, double *grad);
+
 #endif
