@@ -1,6 +1,48 @@
+/* The one-output affine map and its gradient through dgemv, in column panels
+ * small enough that OpenBLAS runs each call on the calling thread (see
+ * kernels.h), and the L2 term. */
 #include <cblas.h>
 
 #include "kernels/kernels.h"
+
+static size_t min_size(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+gdi_block_shape gdi_block_shape_for(size_t n_features, size_t n_outputs)
+{
+    /* The largest X block (rows × panel) one serial BLAS call may take. */
+    size_t limit = GDI_GEMV_SERIAL_MAX;
+    if (n_outputs > 1) {
+        limit = GDI_GEMM_SERIAL_MAX / n_outputs;
+        if (limit == 0) {
+            limit = 1; /* k > 2¹⁸ classes: no panel keeps dgemm serial */
+        }
+    }
+    const size_t elems = min_size(GDI_BLOCK_ELEMS, limit);
+    gdi_block_shape shape;
+    /* At most GDI_BLOCK_ROWS rows: the scratch of one block stays what it
+     * was (callers size it as ≤ GDI_BLOCK_ROWS · k doubles for one thread). */
+    shape.rows = GDI_BLOCK_ROWS;
+    if (n_features >= elems) {
+        shape.rows = 1;
+    } else if (n_features > 0) {
+        shape.rows = min_size(elems / n_features, GDI_BLOCK_ROWS);
+    }
+    shape.panel = n_features == 0 ? 1 : min_size(n_features, limit / shape.rows);
+    if (shape.panel == 0) {
+        shape.panel = 1;
+    }
+    return shape;
+}
+
+/* Features per dgemv call for a block of n_rows rows. */
+static size_t gemv_panel(size_t n_rows, size_t n_features)
+{
+    size_t panel = n_rows == 0 ? n_features : GDI_GEMV_SERIAL_MAX / n_rows;
+    return panel == 0 ? 1 : min_size(panel, n_features);
+}
 
 void gdi_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                      const double *w, double b, double *out)
@@ -8,21 +50,29 @@ void gdi_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t l
     for (size_t i = 0; i < n_rows; ++i) {
         out[i] = b;
     }
-    if (n_features == 0) {
+    if (n_features == 0 || n_rows == 0) {
         return;
     }
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n_rows, (int)n_features, 1.0, x, (int)ldx,
-                w, 1, 1.0, out, 1);
+    const size_t panel = gemv_panel(n_rows, n_features);
+    for (size_t j = 0; j < n_features; j += panel) {
+        const size_t cols = min_size(panel, n_features - j);
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n_rows, (int)cols, 1.0, x + j, (int)ldx,
+                    w + j, 1, 1.0, out, 1);
+    }
 }
 
 void gdi_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                          const double *r, double *g)
 {
-    if (n_features == 0) {
+    if (n_features == 0 || n_rows == 0) {
         return;
     }
-    cblas_dgemv(CblasRowMajor, CblasTrans, (int)n_rows, (int)n_features, 1.0, x, (int)ldx, r,
-                1, 1.0, g, 1);
+    const size_t panel = gemv_panel(n_rows, n_features);
+    for (size_t j = 0; j < n_features; j += panel) {
+        const size_t cols = min_size(panel, n_features - j);
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)n_rows, (int)cols, 1.0, x + j, (int)ldx, r,
+                    1, 1.0, g + j, 1);
+    }
 }
 
 double gdi_l2_term(const double *w, size_t n, double l2, double *g)
@@ -30,8 +80,14 @@ double gdi_l2_term(const double *w, size_t n, double l2, double *g)
     if (l2 == 0.0 || n == 0) {
         return 0.0;
     }
-    if (g != NULL) {
-        cblas_daxpy((int)n, l2, w, 1, g, 1);
+    double sum = 0.0;
+    for (size_t j = 0; j < n; ++j) {
+        sum += w[j] * w[j];
     }
-    return 0.5 * l2 * cblas_ddot((int)n, w, 1, w, 1);
+    if (g != NULL) {
+        for (size_t j = 0; j < n; ++j) {
+            g[j] += l2 * w[j];
+        }
+    }
+    return 0.5 * l2 * sum;
 }

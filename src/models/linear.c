@@ -6,75 +6,63 @@
 #include "core/internal.h"
 #include "kernels/kernels.h"
 
-/* One pass over X: per block of rows, r = X_B w + b − y_B, then g_w += X_Bᵀ(s∘r)
- * while the block is still in cache. */
+/* One block's residual: z = X_B w + b becomes s∘(z − y) in place. */
+static gd_status linear_residual(const gd_data *data, size_t start, size_t rows, size_t k,
+                                 double *z, double *loss, double *intercept)
+{
+    (void)k;
+    const double *y = data->y + start;
+    const double *weights = data->weights != NULL ? data->weights + start : NULL;
+    double sum_loss = 0.0;
+    double sum_residual = 0.0;
+    for (size_t i = 0; i < rows; ++i) {
+        const double r = z[i] - y[i];
+        const double s = weights != NULL ? weights[i] : 1.0;
+        sum_loss += s * 0.5 * r * r;
+        z[i] = s * r;
+        sum_residual += s * r;
+    }
+    *loss += sum_loss;
+    if (intercept != NULL) {
+        intercept[0] += sum_residual;
+    }
+    return GD_OK;
+}
+
+static gdi_affine_model linear_affine(const gd_model *self)
+{
+    const gdi_affine_model affine = {
+        .n_features = self->n_features,
+        .n_outputs = 1,
+        .l2 = self->l2,
+        .n_threads = self->n_threads,
+        .residual = linear_residual,
+    };
+    return affine;
+}
+
+/* X is read once: per block of rows, r = X_B w + b − y_B, then g_w += X_Bᵀ(s∘r)
+ * while the block is still in cache, on self->n_threads threads
+ * (src/kernels/onepass.c). */
 static gd_status linear_loss_grad(const gd_model *self, const double *theta,
                                   const gd_data *data, double *loss, double *grad,
                                   double *work)
 {
-    const size_t m = self->n_features;
-    const size_t ldx = gdi_ldx(data);
-    const double b = theta[0];
-    const double *w = theta + 1;
-    double *residual = work;
-    double sum_loss = 0.0;
-    double sum_residual = 0.0;
-
-    if (grad != NULL) {
-        memset(grad, 0, (m + 1) * sizeof *grad);
-    }
-    for (size_t start = 0; start < data->n_rows; start += GDI_BLOCK_ROWS) {
-        size_t rows = data->n_rows - start;
-        if (rows > GDI_BLOCK_ROWS) {
-            rows = GDI_BLOCK_ROWS;
-        }
-        const double *x = data->x + start * ldx;
-        gdi_affine_rows(x, rows, m, ldx, w, b, residual);
-        for (size_t i = 0; i < rows; ++i) {
-            double r = residual[i] - data->y[start + i];
-            double s = data->weights != NULL ? data->weights[start + i] : 1.0;
-            sum_loss += s * 0.5 * r * r;
-            residual[i] = s * r;
-            sum_residual += s * r;
-        }
-        if (grad != NULL) {
-            gdi_accumulate_xt_r(x, rows, m, ldx, residual, grad + 1);
-        }
-    }
-    const double inv_s = 1.0 / gdi_weight_sum(data);
-    double penalty;
-    if (grad != NULL) {
-        grad[0] = sum_residual * inv_s;
-        for (size_t j = 1; j <= m; ++j) {
-            grad[j] *= inv_s;
-        }
-        penalty = gdi_l2_term(w, m, self->l2, grad + 1);
-    } else {
-        penalty = gdi_l2_term(w, m, self->l2, NULL);
-    }
-    *loss = sum_loss * inv_s + penalty;
-    return GD_OK;
+    const gdi_affine_model affine = linear_affine(self);
+    return gdi_affine_loss_grad(&affine, theta, data, loss, grad, work);
 }
 
 static gd_status linear_predict(const gd_model *self, const double *theta, const gd_data *data,
                                 double *out)
 {
-    const size_t ldx = gdi_ldx(data);
-    for (size_t start = 0; start < data->n_rows; start += GDI_BLOCK_ROWS) {
-        size_t rows = data->n_rows - start;
-        if (rows > GDI_BLOCK_ROWS) {
-            rows = GDI_BLOCK_ROWS;
-        }
-        gdi_affine_rows(data->x + start * ldx, rows, self->n_features, ldx, theta + 1, theta[0],
-                        out + start);
-    }
-    return GD_OK;
+    const gdi_affine_model affine = linear_affine(self);
+    return gdi_affine_predict(&affine, theta, data, out, NULL);
 }
 
 static size_t linear_work_size(const gd_model *self, size_t n_rows)
 {
-    (void)self;
-    return n_rows < GDI_BLOCK_ROWS ? n_rows : GDI_BLOCK_ROWS;
+    const gdi_affine_model affine = linear_affine(self);
+    return gdi_affine_work_size(&affine, n_rows);
 }
 
 gd_status gd_model_linear(gd_model *model, size_t n_features, double l2)

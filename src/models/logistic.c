@@ -7,78 +7,70 @@
 #include "kernels/kernels.h"
 #include "models/classify.h"
 
-/* One pass over X: per block of rows, z = X_B w + b, the residual s∘(σ(z) − y)
- * in place of z, then g_w += X_Bᵀ r while the block is still in cache. */
+/* One block's residual: z = X_B w + b becomes s∘(σ(z) − y) in place. */
+static gd_status logistic_residual(const gd_data *data, size_t start, size_t rows, size_t k,
+                                   double *z, double *loss, double *intercept)
+{
+    (void)k;
+    const double *y = data->y + start;
+    const double *weights = data->weights != NULL ? data->weights + start : NULL;
+    double sum_loss = 0.0;
+    double sum_residual = 0.0;
+    for (size_t i = 0; i < rows; ++i) {
+        const double s = weights != NULL ? weights[i] : 1.0;
+        const double label = y[i];
+        if (label != 0.0 && label != 1.0) {
+            return GD_ERR_LABEL; /* gd_fit refuses it first (logistic_check_data) */
+        }
+        double r;
+        sum_loss += s * gdi_logistic_row(z[i], label == 1.0, &r);
+        z[i] = s * r;
+        sum_residual += s * r;
+    }
+    *loss += sum_loss;
+    if (intercept != NULL) {
+        intercept[0] += sum_residual;
+    }
+    return GD_OK;
+}
+
+static gdi_affine_model logistic_affine(const gd_model *self)
+{
+    const gdi_affine_model affine = {
+        .n_features = self->n_features,
+        .n_outputs = 1,
+        .l2 = self->l2,
+        .n_threads = self->n_threads,
+        .residual = logistic_residual,
+    };
+    return affine;
+}
+
+/* X is read once: per block of rows, z = X_B w + b, the residual s∘(σ(z) − y)
+ * in place of z, then g_w += X_Bᵀ r while the block is still in cache, on
+ * self->n_threads threads (src/kernels/onepass.c). */
 static gd_status logistic_loss_grad(const gd_model *self, const double *theta,
                                     const gd_data *data, double *loss, double *grad,
                                     double *work)
 {
-    const size_t m = self->n_features;
-    const size_t ldx = gdi_ldx(data);
-    const double b = theta[0];
-    const double *w = theta + 1;
-    double *residual = work;
-    double sum_loss = 0.0;
-    double sum_residual = 0.0;
+    const gdi_affine_model affine = logistic_affine(self);
+    return gdi_affine_loss_grad(&affine, theta, data, loss, grad, work);
+}
 
-    if (grad != NULL) {
-        memset(grad, 0, (m + 1) * sizeof *grad);
+static void sigmoid_block(double *out, size_t rows, size_t k)
+{
+    (void)k;
+    for (size_t i = 0; i < rows; ++i) {
+        out[i] = gdi_sigmoid(out[i]);
     }
-    for (size_t start = 0; start < data->n_rows; start += GDI_BLOCK_ROWS) {
-        size_t rows = data->n_rows - start;
-        if (rows > GDI_BLOCK_ROWS) {
-            rows = GDI_BLOCK_ROWS;
-        }
-        const double *x = data->x + start * ldx;
-        gdi_affine_rows(x, rows, m, ldx, w, b, residual);
-        for (size_t i = 0; i < rows; ++i) {
-            const double s = data->weights != NULL ? data->weights[start + i] : 1.0;
-            const double label = data->y[start + i];
-            if (label != 0.0 && label != 1.0) {
-                return GD_ERR_LABEL; /* gd_fit refuses it first (logistic_check_data) */
-            }
-            double r;
-            sum_loss += s * gdi_logistic_row(residual[i], label == 1.0, &r);
-            residual[i] = s * r;
-            sum_residual += s * r;
-        }
-        if (grad != NULL) {
-            gdi_accumulate_xt_r(x, rows, m, ldx, residual, grad + 1);
-        }
-    }
-    const double inv_s = 1.0 / gdi_weight_sum(data);
-    double penalty;
-    if (grad != NULL) {
-        grad[0] = sum_residual * inv_s;
-        for (size_t j = 1; j <= m; ++j) {
-            grad[j] *= inv_s;
-        }
-        penalty = gdi_l2_term(w, m, self->l2, grad + 1);
-    } else {
-        penalty = gdi_l2_term(w, m, self->l2, NULL);
-    }
-    *loss = sum_loss * inv_s + penalty;
-    return GD_OK;
 }
 
 /* P(y = 1) per row, written straight into out: no scratch. */
 static gd_status logistic_predict(const gd_model *self, const double *theta,
                                   const gd_data *data, double *out)
 {
-    const size_t ldx = gdi_ldx(data);
-    for (size_t start = 0; start < data->n_rows; start += GDI_BLOCK_ROWS) {
-        size_t rows = data->n_rows - start;
-        if (rows > GDI_BLOCK_ROWS) {
-            rows = GDI_BLOCK_ROWS;
-        }
-        double *p = out + start;
-        gdi_affine_rows(data->x + start * ldx, rows, self->n_features, ldx, theta + 1, theta[0],
-                        p);
-        for (size_t i = 0; i < rows; ++i) {
-            p[i] = gdi_sigmoid(p[i]);
-        }
-    }
-    return GD_OK;
+    const gdi_affine_model affine = logistic_affine(self);
+    return gdi_affine_predict(&affine, theta, data, out, sigmoid_block);
 }
 
 static gd_status logistic_check_data(const gd_model *self, const gd_data *data)
@@ -89,8 +81,8 @@ static gd_status logistic_check_data(const gd_model *self, const gd_data *data)
 
 static size_t logistic_work_size(const gd_model *self, size_t n_rows)
 {
-    (void)self;
-    return n_rows < GDI_BLOCK_ROWS ? n_rows : GDI_BLOCK_ROWS;
+    const gdi_affine_model affine = logistic_affine(self);
+    return gdi_affine_work_size(&affine, n_rows);
 }
 
 gd_status gd_model_logistic(gd_model *model, size_t n_features, double l2)

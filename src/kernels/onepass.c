@@ -1,0 +1,275 @@
+/* One-pass loss and gradient of a model Z = XW + 1bᵀ with a per-row loss (the
+ * three built-ins), over threads (DESIGN §5).
+ *
+ * The rows are split into T contiguous chunks (gdi_run_chunks). Each chunk
+ * walks its rows a block at a time: Z of the block (BLAS, serial), the
+ * residual in place of Z, then Xᵀ R of the block into the chunk's own partial
+ * gradient while the block is still in cache; X is read from memory once.
+ * The caller then adds the partials in chunk order, so a given T gives the
+ * same bits every time. Workspace: one slab per chunk, from the caller's work
+ * (no allocation here). */
+#include <string.h>
+
+#include "kernels/kernels.h"
+
+/* Chunk 0 (the calling thread's) needs only its Z block: its weight and
+ * intercept gradients go straight into the output, its loss and weight sum
+ * into the task. Each other chunk t has a slab after it:
+ * [loss, weight sum, intercept sums (k)] | Z block | partial weight gradient
+ * (m·k), each part rounded up to 8 doubles (64 bytes) so that two threads'
+ * hot data never share a cache line. */
+#define SLAB_ALIGN ((size_t)8)
+
+typedef struct slab_layout {
+    size_t block;   /* Z block: min(block rows, n_rows)·k */
+    size_t first;   /* where slab 1 starts: block, rounded up */
+    size_t header;  /* 2 + k, rounded up */
+    size_t partial; /* header + block, rounded up: the partial gradient's offset */
+    size_t slab;    /* partial + m·k, rounded up */
+} slab_layout;
+
+static int round_up(size_t n, size_t *out)
+{
+    size_t padded;
+    if (!gdi_add_size(n, SLAB_ALIGN - 1, &padded)) {
+        return 0;
+    }
+    *out = padded / SLAB_ALIGN * SLAB_ALIGN;
+    return 1;
+}
+
+static int layout_for(const gdi_affine_model *model, gdi_block_shape shape, size_t n_rows,
+                      slab_layout *out)
+{
+    const size_t m = model->n_features;
+    const size_t k = model->n_outputs;
+    const size_t rows = shape.rows < n_rows ? shape.rows : n_rows;
+    size_t header, partial, weights, slab;
+    return gdi_mul_size(rows, k, &out->block) && round_up(out->block, &out->first)
+           && gdi_add_size(k, 2, &header) && round_up(header, &out->header)
+           && gdi_add_size(out->header, out->first, &partial)
+           && round_up(partial, &out->partial) && gdi_mul_size(m, k, &weights)
+           && gdi_add_size(out->partial, weights, &slab) && round_up(slab, &out->slab);
+}
+
+/* Multiply-adds of X·W per row, saturating (it only sizes the thread count). */
+static size_t row_work(const gdi_affine_model *model)
+{
+    size_t work;
+    return gdi_mul_size(model->n_features, model->n_outputs, &work) ? work : SIZE_MAX;
+}
+
+size_t gdi_affine_work_size(const gdi_affine_model *model, size_t n_rows)
+{
+    slab_layout layout;
+    const size_t threads = gdi_threads_bound(model->n_threads, n_rows, row_work(model));
+    if (!layout_for(model, gdi_block_shape_for(model->n_features, model->n_outputs), n_rows,
+                    &layout)) {
+        return SIZE_MAX;
+    }
+    if (threads <= 1) {
+        return layout.block;
+    }
+    size_t others, total;
+    if (!gdi_mul_size(layout.slab, threads - 1, &others)
+        || !gdi_add_size(layout.first, others, &total)) {
+        return SIZE_MAX;
+    }
+    return total;
+}
+
+typedef struct affine_task {
+    const gdi_affine_model *model;
+    const double *theta;
+    const gd_data *data;
+    double *grad; /* NULL: loss only */
+    double *work;
+    slab_layout layout;
+    gdi_block_shape shape;
+    double chunk0_loss; /* chunk 0's sums (the others' are in their slabs) */
+    double chunk0_weight_sum;
+} affine_task;
+
+static double *slab_of(const affine_task *task, size_t chunk)
+{
+    return task->work + task->layout.first + (chunk - 1) * task->layout.slab;
+}
+
+static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t row_end)
+{
+    affine_task *task = arg;
+    const gdi_affine_model *model = task->model;
+    const gd_data *data = task->data;
+    const size_t m = model->n_features;
+    const size_t k = model->n_outputs;
+    const size_t ldx = gdi_ldx(data);
+    const double *b = task->theta;
+    const double *w = task->theta + k;
+    double *z = task->work;
+    double *g = NULL;         /* weight gradient (m·k) */
+    double *intercept = NULL; /* Σ s∘R per output (k) */
+    double *slab = NULL;
+    if (chunk == 0) {
+        if (task->grad != NULL) { /* zeroed by the caller */
+            intercept = task->grad;
+            g = task->grad + k;
+        }
+    } else {
+        slab = slab_of(task, chunk);
+        z = slab + task->layout.header;
+        if (task->grad != NULL) {
+            intercept = slab + 2;
+            g = slab + task->layout.partial;
+            memset(intercept, 0, k * sizeof *intercept);
+            memset(g, 0, m * k * sizeof *g);
+        }
+    }
+    double loss = 0.0;
+    double weight_sum = 0.0;
+    for (size_t start = row_begin; start < row_end; start += task->shape.rows) {
+        const size_t rows =
+            row_end - start < task->shape.rows ? row_end - start : task->shape.rows;
+        const double *x = data->x + start * ldx;
+        if (k == 1) {
+            gdi_affine_rows(x, rows, m, ldx, w, b[0], z);
+        } else {
+            gdi_affine_rows_multi(x, rows, m, ldx, w, b, k, z);
+        }
+        gd_status status = model->residual(data, start, rows, k, z, &loss, intercept);
+        if (status != GD_OK) {
+            return status;
+        }
+        if (data->weights != NULL) {
+            for (size_t i = 0; i < rows; ++i) {
+                weight_sum += data->weights[start + i];
+            }
+        }
+        if (g != NULL) {
+            if (k == 1) {
+                gdi_accumulate_xt_r(x, rows, m, ldx, z, g);
+            } else {
+                gdi_accumulate_xt_r_multi(x, rows, m, ldx, z, k, g);
+            }
+        }
+    }
+    if (data->weights == NULL) {
+        weight_sum = (double)(row_end - row_begin);
+    }
+    if (chunk == 0) {
+        task->chunk0_loss = loss;
+        task->chunk0_weight_sum = weight_sum;
+    } else {
+        slab[0] = loss;
+        slab[1] = weight_sum;
+    }
+    return GD_OK;
+}
+
+gd_status gdi_affine_loss_grad(const gdi_affine_model *model, const double *theta,
+                               const gd_data *data, double *loss, double *grad, double *work)
+{
+    const size_t m = model->n_features;
+    const size_t k = model->n_outputs;
+    affine_task task = {
+        .model = model,
+        .theta = theta,
+        .data = data,
+        .grad = grad,
+        .work = work,
+        .shape = gdi_block_shape_for(m, k),
+        .chunk0_loss = 0.0,
+        .chunk0_weight_sum = 0.0,
+    };
+    if (!layout_for(model, task.shape, data->n_rows, &task.layout)) {
+        return GD_ERR_OVERFLOW; /* work_size said SIZE_MAX: no caller gets here */
+    }
+    const size_t n_params = (m + 1) * k; /* the constructors checked it fits */
+    const size_t threads = gdi_threads_for(model->n_threads, data->n_rows, row_work(model));
+    if (grad != NULL) {
+        memset(grad, 0, n_params * sizeof *grad);
+    }
+    gd_status status = gdi_run_chunks(threads, data->n_rows, affine_chunk, &task);
+    if (status != GD_OK) {
+        return status;
+    }
+
+    /* Reduce in chunk order: the same sums, in the same order, every call. */
+    double sum_loss = task.chunk0_loss;
+    double weight_sum = task.chunk0_weight_sum;
+    for (size_t t = 1; t < threads; ++t) {
+        const double *slab = slab_of(&task, t);
+        sum_loss += slab[0];
+        weight_sum += slab[1];
+        if (grad != NULL) {
+            for (size_t c = 0; c < k; ++c) {
+                grad[c] += slab[2 + c];
+            }
+            const double *partial = slab + task.layout.partial;
+            double *g = grad + k;
+            for (size_t j = 0; j < m * k; ++j) {
+                g[j] += partial[j];
+            }
+        }
+    }
+    const double inv_s = 1.0 / weight_sum;
+    const double *w = theta + k;
+    double penalty;
+    if (grad != NULL) {
+        for (size_t j = 0; j < n_params; ++j) {
+            grad[j] *= inv_s;
+        }
+        penalty = gdi_l2_term(w, m * k, model->l2, grad + k);
+    } else {
+        penalty = gdi_l2_term(w, m * k, model->l2, NULL);
+    }
+    *loss = sum_loss * inv_s + penalty;
+    return GD_OK;
+}
+
+typedef struct predict_task {
+    const gdi_affine_model *model;
+    const double *theta;
+    const gd_data *data;
+    double *out;
+    gdi_finish_fn finish;
+    gdi_block_shape shape;
+} predict_task;
+
+static gd_status predict_chunk(void *arg, size_t chunk, size_t row_begin, size_t row_end)
+{
+    (void)chunk;
+    const predict_task *task = arg;
+    const size_t m = task->model->n_features;
+    const size_t k = task->model->n_outputs;
+    const size_t ldx = gdi_ldx(task->data);
+    for (size_t start = row_begin; start < row_end; start += task->shape.rows) {
+        const size_t rows =
+            row_end - start < task->shape.rows ? row_end - start : task->shape.rows;
+        const double *x = task->data->x + start * ldx;
+        double *out = task->out + start * k;
+        if (k == 1) {
+            gdi_affine_rows(x, rows, m, ldx, task->theta + 1, task->theta[0], out);
+        } else {
+            gdi_affine_rows_multi(x, rows, m, ldx, task->theta + k, task->theta, k, out);
+        }
+        if (task->finish != NULL) {
+            task->finish(out, rows, k);
+        }
+    }
+    return GD_OK;
+}
+
+gd_status gdi_affine_predict(const gdi_affine_model *model, const double *theta,
+                             const gd_data *data, double *out, gdi_finish_fn finish)
+{
+    predict_task task = {
+        .model = model,
+        .theta = theta,
+        .data = data,
+        .out = out,
+        .finish = finish,
+        .shape = gdi_block_shape_for(model->n_features, model->n_outputs),
+    };
+    const size_t threads = gdi_threads_for(model->n_threads, data->n_rows, row_work(model));
+    return gdi_run_chunks(threads, data->n_rows, predict_chunk, &task);
+}
