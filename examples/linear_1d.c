@@ -75,6 +75,7 @@ int main(int argc, char **argv)
     double *x_raw = malloc(n * sizeof *x_raw);
     gd_options options;
     gd_options_init(&options);
+    options.optimizer = GD_OPTIMIZER_GD;
     options.learning_rate = 0.1;
     options.tolerance = 1e-8;
     options.max_iter = 10000;

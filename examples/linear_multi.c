@@ -64,6 +64,7 @@ int main(int argc, char **argv)
 
     gd_options options;
     gd_options_init(&options);
+    options.optimizer = GD_OPTIMIZER_GD;
     options.learning_rate = 0.1;
     options.tolerance = 1e-8;
     options.max_iter = 100000;
@@ -73,10 +74,11 @@ int main(int argc, char **argv)
     double *mean = malloc(m * sizeof *mean);
     double *scale = malloc(m * sizeof *scale);
     double *theta = malloc((m + 1) * sizeof *theta);
+    double *theta_lbfgs = malloc((m + 1) * sizeof *theta_lbfgs);
     double *predicted = malloc(n * sizeof *predicted);
     int exit_code = EXIT_FAILURE;
     if (history.loss == NULL || history.grad_max == NULL || mean == NULL || scale == NULL
-        || theta == NULL || predicted == NULL || table.y == NULL) {
+        || theta == NULL || theta_lbfgs == NULL || predicted == NULL || table.y == NULL) {
         fprintf(stderr, "linear_multi: out of memory, or no label column\n");
         goto done;
     }
@@ -137,6 +139,15 @@ int main(int argc, char **argv)
            1.0 - residual_ss / total_ss);
     printf("iterations:  %zu, stopped: %s (max |dL/dtheta_j| = %.3g, tolerance %.3g)\n",
            report.iterations, gd_stop_name(report.stop), report.grad_max, options.tolerance);
+    /* For comparison: L-BFGS, the library's default optimizer (no step size to choose). */
+    gd_options lbfgs_options;
+    gd_options_init(&lbfgs_options);
+    lbfgs_options.tolerance = options.tolerance;
+    gd_report lbfgs;
+    if (gd_fit(&model, &data, &lbfgs_options, theta_lbfgs, &lbfgs) == GD_OK) {
+        printf("lbfgs:       objective %.10g after %zu iterations (%s), the default optimizer\n",
+               lbfgs.loss, lbfgs.iterations, gd_stop_name(lbfgs.stop));
+    }
 
     double low = table.y[0];
     double high = table.y[0];
@@ -182,6 +193,7 @@ int main(int argc, char **argv)
 
 done:
     free(predicted);
+    free(theta_lbfgs);
     free(theta);
     free(scale);
     free(mean);

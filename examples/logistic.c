@@ -70,6 +70,7 @@ int main(int argc, char **argv)
 
     gd_options options;
     gd_options_init(&options);
+    options.optimizer = GD_OPTIMIZER_GD;
     options.learning_rate = 0.5;
     options.tolerance = 1e-6;
     options.max_iter = 100000;

@@ -73,6 +73,7 @@ int main(int argc, char **argv)
 
     gd_options options;
     gd_options_init(&options);
+    options.optimizer = GD_OPTIMIZER_GD;
     options.learning_rate = 0.5;
     options.tolerance = 1e-6;
     options.max_iter = 100000;
@@ -149,6 +150,16 @@ int main(int argc, char **argv)
            report.loss, correct, n);
     printf("iterations:   %zu, stopped: %s (max |dL/dtheta_j| = %.3g, tolerance %.3g)\n",
            report.iterations, gd_stop_name(report.stop), report.grad_max, options.tolerance);
+    /* For comparison: L-BFGS, the library's default optimizer (no step size to choose). */
+    gd_options lbfgs_options;
+    gd_options_init(&lbfgs_options);
+    lbfgs_options.tolerance = options.tolerance;
+    double theta_lbfgs[3 * N_CLASSES];
+    gd_report lbfgs;
+    if (gd_fit(&model, &data, &lbfgs_options, theta_lbfgs, &lbfgs) == GD_OK) {
+        printf("lbfgs:        objective %.10g after %zu iterations (%s), the default optimizer\n",
+               lbfgs.loss, lbfgs.iterations, gd_stop_name(lbfgs.stop));
+    }
 
     double x_min = x_raw[0];
     double x_max = x_raw[0];

@@ -12,7 +12,7 @@ void gd_options_init(gd_options *options)
     }
     memset(options, 0, sizeof *options);
     options->struct_size = sizeof *options;
-    options->optimizer = GD_OPTIMIZER_GD;
+    options->optimizer = GD_OPTIMIZER_LBFGS;
     options->learning_rate = 0.01;
     options->tolerance = 1e-6;
     options->max_iter = 100000;

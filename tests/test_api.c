@@ -67,6 +67,7 @@ static void fixture_init(fixture *f)
     f->data.ldx = LDX;
     f->data.weights = f->weights;
     gd_options_init(&f->options);
+    f->options.optimizer = GD_OPTIMIZER_GD; /* the seed's fixed step: α below is used */
     f->options.learning_rate = 0.02;
     f->options.max_iter = 5;
     f->theta[0] = 0.5;
@@ -568,7 +569,7 @@ static void test_api__options_defaults(void **state)
     memset(&o, SENTINEL, sizeof o);
     gd_options_init(&o);
     assert_int_equal(o.struct_size, sizeof o);
-    assert_int_equal(o.optimizer, GD_OPTIMIZER_GD);
+    assert_int_equal(o.optimizer, GD_OPTIMIZER_LBFGS);
     assert_true(o.learning_rate == 0.01);
     assert_true(o.tolerance == 1e-6);
     assert_int_equal(o.max_iter, 100000);
@@ -600,6 +601,8 @@ static void test_api__options_defaults(void **state)
     assert_memory_equal(with_null, with_defaults, sizeof with_null);
     assert_int_equal(r1.iterations, r2.iterations);
     assert_int_equal(r1.stop, r2.stop);
+    /* The default (L-BFGS, no step size to choose) solves this small problem. */
+    assert_int_equal(r1.stop, GD_STOP_CONVERGED);
 }
 
 /* An options struct from an older, shorter header: the fields it lacks keep
@@ -628,6 +631,7 @@ static void test_api__older_options_struct_keeps_defaults_beyond_its_size(void *
 
     gd_options current;
     gd_options_init(&current);
+    current.optimizer = f.options.optimizer;
     current.learning_rate = f.options.learning_rate;
     current.tolerance = f.options.tolerance;
     assert_int_equal(gd_fit(&f.model, &f.data, &current, expected, &expected_report), GD_OK);

@@ -357,6 +357,7 @@ static void test_classify__balanced_weights_fit_centres_probability(void **state
     data.weights = weights;
     gd_options options;
     gd_options_init(&options);
+    options.optimizer = GD_OPTIMIZER_GD;
     options.learning_rate = 1.0;
     options.tolerance = 1e-10;
     double theta[M + 1];

@@ -94,6 +94,7 @@ static void test_custom__quadratic_is_fitted_to_its_centre(void **state)
 
     gd_options options;
     gd_options_init(&options);
+    options.optimizer = GD_OPTIMIZER_GD;
     options.learning_rate = quadratic_safe_step(&q);
     options.tolerance = 1e-12;
     double theta[DIM];
@@ -258,6 +259,7 @@ static void test_custom__hand_written_linear_model_matches_the_builtin(void **st
 
     gd_options options;
     gd_options_init(&options);
+    options.optimizer = GD_OPTIMIZER_GD;
     options.learning_rate = 0.4;
     options.tolerance = 1e-10;
     double theta_custom[11], theta_builtin[11], reference[11];
@@ -336,6 +338,7 @@ static void test_custom__model_error_aborts_the_fit_and_leaves_theta(void **stat
         assert_int_equal(gd_model_custom(&model, DIM, failing_loss_grad, NULL, &f), GD_OK);
         gd_options options;
         gd_options_init(&options);
+        options.optimizer = GD_OPTIMIZER_GD;
         options.learning_rate = quadratic_safe_step(&f.q);
         options.init = k == 2 ? GD_INIT_GIVEN : GD_INIT_ZERO;
         double theta[DIM] = {0.5, -0.5, 2.0, 1.0}, before[DIM];

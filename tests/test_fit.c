@@ -84,6 +84,7 @@ static void check_against_least_squares(const ts_dataset *d, const double *weigh
     data.weights = weights;
     gd_options options;
     gd_options_init(&options);
+    options.optimizer = GD_OPTIMIZER_GD; /* the seed's fixed-step descent */
     options.learning_rate = learning_rate;
     /* coefficient error ≲ ε / (smallest Hessian eigenvalue ≈ 0.0086 on all ten
      * standardised features): 1e-10 leaves two orders of margin. */
@@ -199,6 +200,7 @@ static void test_fit__weight_two_equals_duplicated_row(void **state)
     gd_data_init(&duplicated, x2, n + 1, m, y2);
     gd_options options;
     gd_options_init(&options);
+    options.optimizer = GD_OPTIMIZER_GD;
     options.learning_rate = 0.4;
     options.tolerance = 1e-10;
     double theta_w[MAX_PARAMS], theta_d[MAX_PARAMS];
@@ -265,6 +267,7 @@ static void problem_init(problem *p, int standardize)
     assert_int_equal(gd_model_linear(&p->model, 10, 0.01), GD_OK);
     gd_data_init(&p->data, p->d.x, p->d.n_rows, 10, p->d.y);
     gd_options_init(&p->options);
+    p->options.optimizer = GD_OPTIMIZER_GD; /* manual_descent is its oracle */
     p->options.learning_rate = 0.2;
     p->n_params = 11;
 }

@@ -384,7 +384,7 @@ static void test_logistic__extreme_margins_stay_finite(void **state)
 }
 
 /* Linearly separable data with λ = 0 has no minimiser: the weights grow
- * without bound. gd_fit (default GD) must stop by its budget or tolerance,
+ * without bound. gd_fit (the seed's GD) must stop by its budget or tolerance,
  * with a finite θ that separates the classes — also with a reckless step. */
 static void test_logistic__separable_fit_stays_finite(void **state)
 {
@@ -405,6 +405,7 @@ static void test_logistic__separable_fit_stays_finite(void **state)
     for (size_t r = 0; r < 2; ++r) {
         gd_options options;
         gd_options_init(&options);
+        options.optimizer = GD_OPTIMIZER_GD;
         options.learning_rate = rates[r];
         options.max_iter = r == 0 ? 20000 : 2000;
         double theta[3] = {NAN, NAN, NAN};
@@ -453,7 +454,7 @@ static void load_versicolor_virginica(ts_dataset *out)
     ts_standardize(out);
 }
 
-/* gd_fit with the default optimizer (GD) reaches the Newton optimum: the
+/* gd_fit with the seed's gradient descent (GD) reaches the Newton optimum: the
  * objective to 1e−6 relative and θ to 1e−6 of its size, with λ = 0 and λ > 0. */
 static void test_logistic__iris_fit_matches_newton(void **state)
 {
@@ -474,6 +475,7 @@ static void test_logistic__iris_fit_matches_newton(void **state)
         gd_data_init(&data, set.x, set.n_rows, 4, set.y);
         gd_options options;
         gd_options_init(&options);
+        options.optimizer = GD_OPTIMIZER_GD;
         options.learning_rate = LEARNING_RATE_LOGISTIC;
         options.tolerance = TOLERANCE_LOGISTIC;
         options.max_iter = 1000000;
@@ -589,6 +591,7 @@ static void test_logistic__single_class_is_allowed(void **state)
     double theta[M + 1];
     gd_options options;
     gd_options_init(&options);
+    options.optimizer = GD_OPTIMIZER_GD;
     options.learning_rate = 0.5;
     options.max_iter = 5000;
     gd_report report;

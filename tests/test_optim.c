@@ -531,6 +531,7 @@ static void test_optim__sgd_without_rows_is_gd(void **state)
     assert_int_equal(gd_model_custom(&model, 2, rosenbrock, NULL, NULL), GD_OK);
     gd_options options;
     gd_options_init(&options);
+    options.optimizer = GD_OPTIMIZER_GD;
     options.learning_rate = 1e-3;
     options.max_iter = 500;
     double gd_theta[2], sgd_theta[2];
@@ -762,6 +763,7 @@ static void test_optim__loss_change_stops(void **state)
     diabetes_load(&f);
     gd_options options;
     gd_options_init(&options);
+    options.optimizer = GD_OPTIMIZER_GD;
     options.learning_rate = 0.1;
     options.tolerance = 0.0;
     options.loss_tolerance = 1e-12;

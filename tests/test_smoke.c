@@ -27,6 +27,7 @@ static void test_smoke__linear_1d_reaches_least_squares(void **state)
     gd_data_init(&data, d.x, d.n_rows, 1, d.y);
     gd_options options;
     gd_options_init(&options);
+    options.optimizer = GD_OPTIMIZER_GD;
     options.learning_rate = 0.5;
     options.tolerance = 1e-9;
     double theta[2];

@@ -458,12 +458,13 @@ static void test_softmax__extreme_margins_stay_finite(void **state)
     assert_true(ts_rel_diff(far_loss, 0.75e300) < 1e-15);
 }
 
-/* Fit both models with gd_fit (default GD, tuned step and tolerance). */
+/* Fit both models with gd_fit (the seed's GD, tuned step and tolerance). */
 static void fit(const gd_model *model, const gd_data *data, double learning_rate,
                 double tolerance, double *theta, gd_report *report)
 {
     gd_options options;
     gd_options_init(&options);
+    options.optimizer = GD_OPTIMIZER_GD;
     options.learning_rate = learning_rate;
     options.tolerance = tolerance;
     options.max_iter = 1000000;
@@ -620,6 +621,7 @@ static void test_softmax__class_without_rows_is_allowed(void **state)
     double theta[P_MAX];
     gd_options options;
     gd_options_init(&options);
+    options.optimizer = GD_OPTIMIZER_GD;
     options.learning_rate = 1.0;
     options.max_iter = 1000;
     gd_report report;

@@ -132,7 +132,8 @@ GDLEARN_EXPORT void gd_data_init(gd_data *data, const double *x, size_t n_rows,
  * @brief Check a data view: pointers, sizes, strides, finiteness, weights.
  *
  * Every number in X (the first n_features of each row), y (if given) and the
- * weights (if given) must be finite; weights must be ≥ 0 with a positive sum.
+ * weights (if given) must be finite; weights must be ≥ 0 with a positive sum
+ * S whose reciprocal 1/S is finite (subnormal weights alone are refused).
  *
  * @param[in] data the view.
  * @param[in] need_y nonzero if y is required.
@@ -201,7 +202,10 @@ struct gd_model {
     size_t n_classes;          /**< k for classifiers (2 for logistic), 0 for regression */
     size_t n_params;           /**< length of θ */
     double l2;                 /**< λ ≥ 0 on the weights (never the intercepts) */
-    unsigned n_threads;        /**< threads one evaluation may use; 0 = library default */
+    unsigned n_threads;        /**< at most this many threads per built-in evaluation
+                                    (0: the online CPUs, at most 8); fewer for small
+                                    problems. Results are bit-identical from run to
+                                    run for a given count. Custom models may ignore it. */
     gd_loss_grad_fn loss_grad; /**< required */
     gd_predict_fn predict;     /**< optional (NULL: gd_predict gives GD_ERR_MODEL) */
     gd_check_fn check_data;    /**< optional target check */
@@ -334,7 +338,8 @@ typedef int (*gd_callback_fn)(const gd_progress *progress, void *user);
  */
 typedef struct gd_options {
     size_t struct_size;        /**< sizeof(gd_options), set by gd_options_init */
-    gd_optimizer optimizer;    /**< default GD_OPTIMIZER_GD (the seed's) */
+    gd_optimizer optimizer;    /**< default GD_OPTIMIZER_LBFGS (no step size to tune;
+                                    GD_OPTIMIZER_GD is the seed's method) */
     double learning_rate;      /**< α > 0; default 0.01 (lbfgs ignores it) */
     double tolerance;          /**< ε ≥ 0 on max|∂L/∂θⱼ|; default 1e-6 */
     size_t max_iter;           /**< iteration budget ≥ 1; default 100000 */
@@ -491,7 +496,12 @@ GDLEARN_EXPORT GD_NODISCARD gd_status gd_check_gradient(const gd_model *model,
  * A constant column's mean is its value exactly, so it becomes exact zeros.
  * @param[in] data validated view (y and weights ignored).
  * @param[out] mean n_features values; @param[out] scale n_features values.
- * @return GD_OK, or the statuses of gd_data_validate (need_y = 0).
+ *             Untouched when validation fails; when a column's sum or
+ *             variance overflows (finite values near DBL_MAX), every mean and
+ *             scale is NaN, which gd_standardize_apply() and gd_model_save()
+ *             refuse.
+ * @return GD_OK, or the statuses of gd_data_validate (need_y = 0), or
+ *         GD_ERR_NONFINITE when a column's sum or variance overflows.
  */
 GDLEARN_EXPORT GD_NODISCARD gd_status gd_standardize_fit(const gd_data *data, double *mean,
                                                          double *scale);

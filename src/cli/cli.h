@@ -197,7 +197,7 @@ typedef struct cli_fit_args {
     const char *label_name;
     long label_index;
     size_t n_classes;      /* 0: the largest label + 1 */
-    size_t n_threads;      /* reserved (docs/cli.md) */
+    size_t n_threads;      /* gd_model.n_threads (docs/cli.md) */
     double l2;
     int standardize;
     int json;

@@ -47,7 +47,7 @@ static int build_model(const cli_fit_args *fit, const cli_dataset *data, size_t 
                   cli_model_kind_name(fit->kind), data->n_features, gd_strerror(status));
         return CLI_EXIT_FAILURE;
     }
-    model->n_threads = (unsigned)fit->n_threads; /* reserved: the library ignores it */
+    model->n_threads = (unsigned)fit->n_threads; /* 0: the library chooses */
     return CLI_EXIT_OK;
 }
 
@@ -146,8 +146,8 @@ static int fit_outcome(const cli_fit_args *fit, gd_status status, const fit_resu
 {
     if (status == GD_ERR_DIVERGED) {
         cli_error("%s: the fit diverged after %zu iterations (the objective or gradient "
-                  "became non-finite); no model written: try a smaller --lr, or "
-                  "--standardize", fit->train, result->report.iterations);
+                  "became non-finite); no model written: try a smaller --lr, "
+                  "--standardize, or --optimizer lbfgs", fit->train, result->report.iterations);
         return CLI_EXIT_FAILURE;
     }
     if (status == GD_ERR_LINE_SEARCH) {

@@ -5,7 +5,7 @@
 
 #include "cli.h"
 
-/* --threads is reserved: a bound that any machine's core count stays below. */
+/* --threads: a bound that any machine's core count stays below. */
 #define CLI_MAX_THREADS ((size_t)1024)
 
 static const char *const optimizer_names[] = {"gd", "momentum", "nesterov",
@@ -26,7 +26,7 @@ void cli_fit_help(void)
         "\n"
         "  -t, --type KIND       linear, logistic (labels 0/1) or softmax (labels 0..k-1)\n"
         "  -o, --output MODEL    the model file to write\n"
-        "  --optimizer NAME      gd (default), momentum, nesterov, adam, sgd, lbfgs\n"
+        "  --optimizer NAME      lbfgs (default), gd, momentum, nesterov, adam, sgd\n"
         "  --line-search         Armijo backtracking steps (gd, momentum, nesterov; lbfgs\n"
         "                        always searches, adam and sgd ignore it)\n"
         "  --lr A                learning rate, > 0 (default 0.01; lbfgs ignores it)\n"
@@ -36,8 +36,8 @@ void cli_fit_help(void)
         "  --l2 LAMBDA           L2 penalty on the weights, >= 0 (default 0)\n"
         "  --standardize         z-score the features (the model file keeps mean/scale)\n"
         "  --seed S              seed of sgd's shuffling, 0..2^64-1 (default 42)\n"
-        "  --threads N           reserved: accepted and checked (0..1024), but it has\n"
-        "                        no effect yet\n"
+        "  --threads N           at most N threads per gradient evaluation, 0..1024\n"
+        "                        (default 0: the online CPUs, at most 8)\n"
         "  --label COL           the label column: a header name or a 0-based index\n"
         "                        (default: the last column)\n"
         "  --classes K           softmax: number of classes, 2..1000000\n"

@@ -188,7 +188,8 @@ case_help() {
         --standardize --seed --threads --label --classes --json --quiet; do
         check "fit --help documents $option" grep -qe "$option" "$out"
     done
-    check "fit --help says --threads is reserved" grep -q "reserved" "$out"
+    check "fit --help says what --threads bounds" grep -q "threads per gradient evaluation" "$out"
+    check "fit --help names lbfgs as the default optimizer" grep -q "lbfgs (default)" "$out"
     run "$gdlearn" --version
     check "--version exits 0 with 'gdlearn X.Y.Z'" \
         eval '[ "$rc" -eq 0 ] && grep -qE "^gdlearn [0-9]+\.[0-9]+\.[0-9]+" "$out"'
@@ -203,8 +204,9 @@ case_softmax() {
     check "softmax lbfgs: status converged, grad_max below --tol" \
         eval '[ "$(json_field status)" = "\"converged\"" ] &&
               close_to 0 "$(json_field grad_max)" 0 1e-6'
-    roundtrip softmax_gd "$data_dir/iris.csv" 3 -t softmax --max-iter 2000 --standardize
-    run "$gdlearn" fit -t softmax --max-iter 2000 "$data_dir/iris.csv" -o "$work/m" --json
+    roundtrip softmax_gd "$data_dir/iris.csv" 3 -t softmax --optimizer gd --max-iter 2000 --standardize
+    run "$gdlearn" fit -t softmax --optimizer gd --max-iter 2000 "$data_dir/iris.csv" -o "$work/m" \
+        --json
     check "softmax gd --max-iter 2000: status max_iter, 2000 iterations" \
         eval '[ "$(json_field status)" = "\"max_iter\"" ] && [ "$(json_field iterations)" = 2000 ]'
     # predict accepts the features alone, with the same result.
@@ -262,12 +264,19 @@ case_linear() {
     # optimum's objective: both fits reach the same minimum.
     check "linear: the same optimum with and without --standardize (1e-9)" \
         close_to "$(json_field loss)" "$raw_loss" 1e-9
+    # The default optimizer is lbfgs: it needs no --lr, even on the raw features.
+    run "$gdlearn" fit -t linear --tol 1e-7 "$diabetes" -o "$work/default.model" --json
+    check "linear: the default optimizer is lbfgs and converges on the raw features" \
+        eval '[ "$rc" -eq 0 ] && [ "$(json_field optimizer)" = "\"lbfgs\"" ] &&
+              [ "$(json_field status)" = "\"converged\"" ]'
+    check "linear: the default reaches the least-squares optimum (1e-9)" \
+        close_to "$(json_field loss)" "$raw_loss" 1e-9
     # R² of ordinary least squares on the whole diabetes set, as scikit-learn's
     # LinearRegression().fit(X, y).score(X, y) gives it: 0.5177484222203499.
     run "$gdlearn" eval "$work/b.model" "$diabetes" --json
     check "linear: R² of the least-squares fit is scikit-learn's (1e-9)" \
         close_to "$(json_field r2)" 0.5177484222203499 1e-9
-    roundtrip linear_gd "$diabetes" 0 -t linear --standardize --lr 0.1 --max-iter 3000
+    roundtrip linear_gd "$diabetes" 0 -t linear --standardize --optimizer gd --lr 0.1 --max-iter 3000
     roundtrip linear_sgd "$diabetes" 0 -t linear --standardize --optimizer sgd --lr 0.01 \
         --batch-size 16 --seed 7 --max-iter 2000
     roundtrip linear_nesterov "$diabetes" 0 -t linear --standardize --optimizer nesterov \
@@ -275,7 +284,8 @@ case_linear() {
 }
 
 case_diverged() {
-    run "$gdlearn" fit -t linear "$data_dir/diabetes.csv" -o "$work/d.model" --json
+    # The seed's gd with its default α = 0.01 on the raw features (s1 is in the hundreds).
+    run "$gdlearn" fit -t linear --optimizer gd "$data_dir/diabetes.csv" -o "$work/d.model" --json
     check "diverged fit: exit 1" [ "$rc" -eq 1 ]
     check "diverged fit: one line on stderr saying so" \
         eval 'one_line_on_stderr && grep -q diverged "$err"'
@@ -420,7 +430,7 @@ case_usage() {
     expect_failure "eval without DATA" 2 "DATA" "$gdlearn" eval "$work/linear.model"
     # Options are accepted in any order and as --name=value.
     run "$gdlearn" fit --threads=2 --seed 0 --max-iter=50 "$iris" -t softmax --lr=0.5 \
-        --tol 0 -o "$work/order.model" --json
+        --optimizer=gd --tol 0 -o "$work/order.model" --json
     check "--name=value and options after TRAIN" \
         eval '[ "$rc" -eq 0 ] && [ "$(json_field iterations)" = 50 ]'
 }

@@ -48,6 +48,7 @@ int main(void)
     }
     gd_options options;
     gd_options_init(&options);
+    options.optimizer = GD_OPTIMIZER_GD;
     options.learning_rate = 0.5;
     options.tolerance = 1e-10;
     double theta[N_FEATURES + 1];
