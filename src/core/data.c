@@ -94,7 +94,9 @@ gd_status gd_data_validate(const gd_data *data, int need_y)
             }
             sum += data->weights[i];
         }
-        if (!(sum > 0.0) || !isfinite(sum)) {
+        /* A sum so small that 1/S overflows (subnormal weights) is as good
+         * as zero: the objective's 1/S factor would make it Inf. */
+        if (!(sum > 0.0) || !isfinite(sum) || !isfinite(1.0 / sum)) {
             return GD_ERR_WEIGHT;
         }
     }

@@ -61,8 +61,15 @@ gd_status gd_standardize_fit(const gd_data *data, double *mean, double *scale)
             mean[j] = data->x[j];
             sd = 0.0;
         }
-        /* A sum of finite values can still overflow (|x| near DBL_MAX). */
+        /* A sum of finite values can still overflow (|x| near DBL_MAX).
+         * Columns before this one are already written: leave no half-made
+         * scaler behind, but one that gd_standardize_apply and
+         * gd_model_save refuse. */
         if (!isfinite(mean[j]) || !isfinite(sd)) {
+            for (size_t c = 0; c < m; ++c) {
+                mean[c] = NAN;
+                scale[c] = NAN;
+            }
             return GD_ERR_NONFINITE;
         }
         scale[j] = sd > 0.0 ? sd : 1.0;

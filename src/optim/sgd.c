@@ -10,6 +10,7 @@
  * epoch (and when max_iter updates are reached mid-epoch); the callback is
  * called there too. A non-finite value anywhere stops with GD_ERR_DIVERGED
  * and θ back at the last such check, whose loss and gradient the report holds. */
+#include <math.h>
 #include <string.h>
 
 #include "optim/optim.h"
@@ -160,7 +161,9 @@ gd_status gdi_optimize_sgd(gdi_problem *problem, gdi_monitor *monitor, double *t
                 rows = rows < batch_size ? rows : batch_size;
                 const double weight_sum = gather(data, order + start, rows, &space, &batch);
                 start += rows;
-                if (!(weight_sum > 0.0)) {
+                /* A batch of zero weight moves nothing; one of subnormal
+                 * weights alone would overflow the objective's 1/S. */
+                if (!(weight_sum > 0.0) || !isfinite(1.0 / weight_sum)) {
                     continue;
                 }
             }

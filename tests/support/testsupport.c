@@ -259,3 +259,62 @@ double ts_linear_objective(const double *x, size_t ldx, const double *y, const d
     free(g);
     return (double)(sum_loss / sum_weights + penalty);
 }
+
+/* ---- ts_fail_allocator ---- */
+
+#define TS_BLOCK_MAGIC 0x6764616c6c6f6321ULL /* "gdalloc!" */
+#define TS_BLOCK_FREED 0x6672656564626c6bULL /* "freedblk" */
+
+/* The header keeps the block's payload aligned as malloc's would be. */
+typedef union ts_block_header {
+    unsigned long long magic;
+    max_align_t align;
+} ts_block_header;
+
+static void *ts_fail_alloc(size_t size, void *opaque)
+{
+    ts_fail_allocator *a = opaque;
+    a->calls += 1;
+    if (size > a->peak_bytes) {
+        a->peak_bytes = size;
+    }
+    if (a->fail_at != 0 && (a->calls == a->fail_at || (a->fail_rest && a->calls > a->fail_at))) {
+        a->refused += 1;
+        return NULL;
+    }
+    ts_block_header *block =
+        size <= (size_t)-1 - sizeof *block ? malloc(sizeof *block + size) : NULL;
+    if (block == NULL) {
+        a->refused += 1; /* a real failure counts as a refusal too */
+        return NULL;
+    }
+    block->magic = TS_BLOCK_MAGIC;
+    a->live += 1;
+    return block + 1;
+}
+
+static void ts_fail_free(void *ptr, void *opaque)
+{
+    ts_fail_allocator *a = opaque;
+    if (ptr == NULL) {
+        return;
+    }
+    ts_block_header *block = (ts_block_header *)ptr - 1;
+    if (block->magic != TS_BLOCK_MAGIC) {
+        a->bad_frees += 1;
+        return;
+    }
+    block->magic = TS_BLOCK_FREED;
+    a->live -= 1;
+    free(block);
+}
+
+void ts_fail_allocator_init(ts_fail_allocator *a, size_t fail_at, int fail_rest)
+{
+    memset(a, 0, sizeof *a);
+    a->allocator.alloc = ts_fail_alloc;
+    a->allocator.free = ts_fail_free;
+    a->allocator.opaque = a;
+    a->fail_at = fail_at;
+    a->fail_rest = fail_rest;
+}

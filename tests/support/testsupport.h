@@ -50,4 +50,28 @@ int ts_ridge_least_squares(const double *x, size_t ldx, const double *y, const d
 double ts_linear_objective(const double *x, size_t ldx, const double *y, const double *weights,
                            size_t n, size_t m, double l2, const double *theta, double *grad);
 
+/* ---- added for the robustness suite (tests/test_robust_*.c) ---- */
+
+#include <gdlearn/gdlearn.h>
+
+/* A gd_allocator that counts its blocks and refuses chosen allocations:
+ * the fail_at-th call (1-based; 0 = none), and with fail_rest every call
+ * after it too. Each block carries a header, so a free of a pointer that
+ * this allocator did not hand out is counted in bad_frees rather than
+ * passed to free() (under ASan or valgrind the header read itself is
+ * reported as well). Pass &a->allocator. */
+typedef struct ts_fail_allocator {
+    gd_allocator allocator; /* {alloc, free, this} */
+    size_t fail_at;         /* the call to refuse, 1-based; 0: never */
+    int fail_rest;          /* nonzero: refuse every call after fail_at too */
+    size_t calls;           /* alloc calls so far */
+    size_t refused;         /* alloc calls answered with NULL */
+    size_t live;            /* blocks handed out and not yet freed */
+    size_t peak_bytes;      /* largest single request seen */
+    size_t bad_frees;       /* frees of pointers without this allocator's header */
+} ts_fail_allocator;
+
+/* Reset every counter and set the failure point. */
+void ts_fail_allocator_init(ts_fail_allocator *a, size_t fail_at, int fail_rest);
+
 #endif
