@@ -1,0 +1,224 @@
+/* System side of gdlearn-bench (see bench_sys.h). POSIX: threads, getrusage,
+ * sysconf, clock_gettime. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "bench_sys.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef GDLEARN_BENCH_OPENBLAS
+#include <cblas.h>
+#endif
+
+/* Where every stream read leaves its sum: volatile, so the compiler must do
+ * the reads. */
+static volatile double stream_sink;
+
+double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void bench_sleep(double seconds)
+{
+    if (seconds <= 0.0) {
+        return;
+    }
+    struct timespec ts;
+    ts.tv_sec = (time_t)seconds;
+    ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+typedef struct stream_chunk {
+    const double *x;
+    size_t n;
+    double sum;
+} stream_chunk;
+
+/* Eight independent accumulators, so the adds are not one dependency chain
+ * and the loop runs at memory speed, not at the latency of one add. */
+static void *stream_worker(void *arg)
+{
+    stream_chunk *chunk = arg;
+    const double *x = chunk->x;
+    const size_t n = chunk->n;
+    double acc[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        for (size_t a = 0; a < 8; ++a) {
+            acc[a] += x[i + a];
+        }
+    }
+    for (; i < n; ++i) {
+        acc[0] += x[i];
+    }
+    chunk->sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    return NULL;
+}
+
+#define BENCH_MAX_THREADS 1024
+
+double bench_stream_read(const double *x, size_t n, unsigned n_threads)
+{
+    stream_chunk chunks[BENCH_MAX_THREADS];
+    pthread_t threads[BENCH_MAX_THREADS];
+    if (n_threads == 0) {
+        n_threads = 1;
+    }
+    if (n_threads > BENCH_MAX_THREADS) {
+        n_threads = BENCH_MAX_THREADS;
+    }
+    /* Chunks start on 8-double (64-byte) boundaries relative to x. */
+    size_t per = (n / n_threads + 7) / 8 * 8;
+    size_t start = 0;
+    for (unsigned t = 0; t < n_threads; ++t) {
+        size_t count = start < n ? n - start : 0;
+        if (count > per && t + 1 < n_threads) {
+            count = per;
+        }
+        chunks[t].x = x + start;
+        chunks[t].n = count;
+        chunks[t].sum = 0.0;
+        start += count;
+    }
+
+    double started = bench_now();
+    unsigned launched = 1;
+    int failed = 0;
+    for (unsigned t = 1; t < n_threads; ++t) {
+        if (pthread_create(&threads[t], NULL, stream_worker, &chunks[t]) != 0) {
+            failed = 1;
+            break;
+        }
+        ++launched;
+    }
+    stream_worker(&chunks[0]);
+    double total = chunks[0].sum;
+    for (unsigned t = 1; t < launched; ++t) {
+        pthread_join(threads[t], NULL);
+        total += chunks[t].sum;
+    }
+    double elapsed = bench_now() - started;
+    stream_sink = stream_sink + total;
+    return failed ? -1.0 : elapsed;
+}
+
+double bench_peak_rss_mb(void)
+{
+    struct rusage usage;
+    if (getrusage(RUSAGE_SELF, &usage) != 0) {
+        return -1.0;
+    }
+    return (double)usage.ru_maxrss / 1024.0; /* Linux: kilobytes */
+}
+
+void bench_cpu_model(char *out, size_t size)
+{
+    snprintf(out, size, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f == NULL) {
+        return;
+    }
+    char line[512];
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "model name", 10) == 0) {
+            char *colon = strchr(line, ':');
+            if (colon != NULL) {
+                colon += 1;
+                while (*colon == ' ' || *colon == '\t') {
+                    ++colon;
+                }
+                colon[strcspn(colon, "\n")] = '\0';
+                snprintf(out, size, "%s", colon);
+            }
+            break;
+        }
+    }
+    fclose(f);
+}
+
+double bench_load1(void)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f == NULL) {
+        return -1.0;
+    }
+    double load = -1.0;
+    if (fscanf(f, "%lf", &load) != 1) {
+        load = -1.0;
+    }
+    fclose(f);
+    return load;
+}
+
+unsigned bench_cpus_online(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus < 1 ? 1u : (unsigned)cpus;
+}
+
+const char *bench_blas_core(void)
+{
+#ifdef GDLEARN_BENCH_OPENBLAS
+    const char *name = openblas_get_corename();
+    return name != NULL ? name : "n/a";
+#else
+    return "n/a";
+#endif
+}
+
+const char *bench_blas_config(void)
+{
+#ifdef GDLEARN_BENCH_OPENBLAS
+    const char *config = openblas_get_config();
+    return config != NULL ? config : "n/a";
+#else
+    return "n/a";
+#endif
+}
+
+int bench_blas_threads(void)
+{
+#ifdef GDLEARN_BENCH_OPENBLAS
+    return openblas_get_num_threads();
+#else
+    return 0;
+#endif
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double bench_median(double *values, size_t n)
+{
+    if (n == 0) {
+        return 0.0;
+    }
+    qsort(values, n, sizeof *values, compare_doubles);
+    return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+double bench_min(const double *values, size_t n)
+{
+    double best = n > 0 ? values[0] : 0.0;
+    for (size_t i = 1; i < n; ++i) {
+        if (values[i] < best) {
+            best = values[i];
+        }
+    }
+    return best;
+}

@@ -1,0 +1,45 @@
+/* System side of gdlearn-bench: clocks, the memory-limit read, peak RSS, and
+ * what the machine and OpenBLAS are. Not part of the library. */
+#ifndef GDLEARN_BENCH_SYS_H
+#define GDLEARN_BENCH_SYS_H
+
+#include <stddef.h>
+
+/* Monotonic wall clock in seconds. */
+double bench_now(void);
+
+/* Sleep for `seconds` (≤ 0: return at once). */
+void bench_sleep(double seconds);
+
+/* Read n doubles from `x` once, split into `n_threads` contiguous chunks, one
+ * POSIX thread each (the calling thread takes the first chunk); returns the
+ * wall-clock seconds, or a negative value if a thread could not be started.
+ * The sum of what was read goes to a volatile sink so the read cannot be
+ * optimised away. */
+double bench_stream_read(const double *x, size_t n, unsigned n_threads);
+
+/* Peak resident set size of this process so far, in MiB (getrusage). */
+double bench_peak_rss_mb(void);
+
+/* The CPU's model name from /proc/cpuinfo, or "unknown". */
+void bench_cpu_model(char *out, size_t size);
+
+/* The 1-minute load average from /proc/loadavg, or -1. */
+double bench_load1(void);
+
+/* CPUs online (sysconf), at least 1. */
+unsigned bench_cpus_online(void);
+
+/* OpenBLAS's core name, build configuration and thread count ("n/a" and 0
+ * when the BLAS is not OpenBLAS or does not say). */
+const char *bench_blas_core(void);
+const char *bench_blas_config(void);
+int bench_blas_threads(void);
+
+/* Median of n values (sorts them in place); 0 for n = 0. */
+double bench_median(double *values, size_t n);
+
+/* Smallest of n values; 0 for n = 0. */
+double bench_min(const double *values, size_t n);
+
+#endif /* GDLEARN_BENCH_SYS_H */
