@@ -61,7 +61,9 @@ size_t gdi_threads_bound(unsigned requested, size_t n_rows, size_t row_work)
 size_t gdi_threads_for(unsigned requested, size_t n_rows, size_t row_work)
 {
     size_t threads = gdi_threads_bound(requested, n_rows, row_work);
-    if (requested == 0) {
+    /* glibc's sysconf reads /sys on every call: ask only when it can matter
+     * (a small problem runs on one thread whatever the CPU count). */
+    if (requested == 0 && threads > 1) {
         threads = min_size(threads, cpus_online());
     }
     return threads;
