@@ -3,17 +3,19 @@
  * holds NaN/Inf: a diverging fit stops with its own status and keeps the last
  * finite iterate". Every case asserts which of these it gives:
  *
- *   DIVERGED   GD_ERR_DIVERGED, report->stop = diverged;
+ *   DIVERGED   GD_ERR_DIVERGED, report->stop = diverged: the objective or
+ *              gradient became non-finite, or (logistic and softmax, whose
+ *              gradients are bounded by max|x|, so that θ grows at most
+ *              linearly in α and the objective never overflows) the
+ *              objective stayed above its start for 1000 iterations in a row;
  *   RESCUED    GD_OK, converged, to the optimum L-BFGS finds (the line
  *              search shrinks the step; L-BFGS ignores α; Adam's normalised
  *              step on a quadratic);
  *   NO_STEP    GD_ERR_LINE_SEARCH at iteration 0: α is beyond what the
  *              Armijo search can halve back (2⁵⁰), θ is the start;
  *   BOUNCES    GD_OK, stop = max_iter, with a finite objective far above the
- *              start: logistic and softmax have gradients bounded by max|x|,
- *              so θ grows at most linearly in α and the objective never
- *              overflows; gd_fit cannot tell this from slow progress (see
- *              docs/robustness.md);
+ *              start (no case gives it since the run-away rule: asserted
+ *              away);
  * and in every case θ is finite and the report describes it: report->loss
  * and grad_max are the objective and gradient max-norm at the returned θ. */
 #include <setjmp.h>
@@ -64,6 +66,11 @@ static const method methods[] = {
 #define ALPHA_LARGE 1e4     /* too large by ~10⁶ for these data */
 #define ALPHA_OVERFLOW 1e306 /* one step of it overflows θ or the objective */
 
+static int model_is_bounded(model_choice model)
+{
+    return model == LOGISTIC || model == SOFTMAX;
+}
+
 /* The outcome each case gives, and why. */
 static outcome expected_outcome(model_choice model, const method *m, double alpha)
 {
@@ -82,7 +89,7 @@ static outcome expected_outcome(model_choice model, const method *m, double alph
     if (model == LINEAR || model == CUSTOM) {
         return m->optimizer == GD_OPTIMIZER_ADAM ? RESCUED : DIVERGED;
     }
-    return BOUNCES;
+    return DIVERGED; /* logistic, softmax: by the run-away rule (optim.h) */
 }
 
 /* ---- problems ---- */
@@ -186,7 +193,9 @@ static void check_case(const problem *p, model_choice which, const method *m, do
     options.optimizer = m->optimizer;
     options.line_search = m->line_search;
     options.learning_rate = alpha;
-    options.max_iter = 3000;
+    /* sgd is checked once per epoch (4 updates here): the run-away rule needs
+     * 1000 epochs. */
+    options.max_iter = m->optimizer == GD_OPTIMIZER_SGD ? 5000 : 3000;
     options.batch_size = 16;
     double start[MAX_PARAMS] = {0.0};
     if (which == CUSTOM) {
@@ -249,6 +258,13 @@ static void check_case(const problem *p, model_choice which, const method *m, do
          * stopping at the start (a first step that overflows) keeps it. */
         if (report.iterations == 0) {
             assert_memory_equal(theta, start, n * sizeof *theta);
+        }
+        /* Stopped by the run-away rule: finite, and as far above the start
+         * as it was for the last 1000 iterations. */
+        if (model_is_bounded(which) && alpha == ALPHA_LARGE) {
+            assert_int_equal(report.iterations,
+                             m->optimizer == GD_OPTIMIZER_SGD ? 4 * 1000 : 1000);
+            assert_true(report.loss > 100.0 * start_loss);
         }
         break;
     case NO_STEP:

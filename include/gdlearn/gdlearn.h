@@ -56,7 +56,8 @@ typedef enum gd_status {
     GD_ERR_NOMEM = 6,         /**< memory allocation failed */
     GD_ERR_LABEL = 7,         /**< a label is not a valid class for the model */
     GD_ERR_WEIGHT = 8,        /**< a sample weight is negative, or all are zero */
-    GD_ERR_DIVERGED = 9,      /**< the objective or gradient became non-finite */
+    GD_ERR_DIVERGED = 9,      /**< the objective or gradient became non-finite, or the
+                                   objective stayed above its start for 1000 checks */
     GD_ERR_MODEL = 10,        /**< the model struct is incomplete or inconsistent */
     GD_ERR_LINE_SEARCH = 11,  /**< the line search found no acceptable step */
     GD_ERR_IO = 12,           /**< a file could not be opened, read or written */
@@ -300,7 +301,9 @@ typedef enum gd_stop {
     GD_STOP_NONE = 0,        /**< not run (validation failed) */
     GD_STOP_CONVERGED = 1,   /**< every |∂L/∂θⱼ| < tolerance */
     GD_STOP_MAX_ITER = 2,    /**< max_iter iterations done */
-    GD_STOP_DIVERGED = 3,    /**< objective or gradient became non-finite */
+    GD_STOP_DIVERGED = 3,    /**< objective or gradient became non-finite, or the
+                                  objective stayed above L(θ₀)(1 + 10⁻³) for 1000
+                                  consecutive checks (docs/optimizers.md) */
     GD_STOP_CALLBACK = 4,    /**< the callback asked to stop */
     GD_STOP_LOSS_CHANGE = 5, /**< relative objective change < loss_tolerance */
     GD_STOP_MAX_EPOCHS = 6,  /**< sgd: max_epochs passes over the data */

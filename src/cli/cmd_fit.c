@@ -145,9 +145,11 @@ static gd_status run_fit(const cli_fit_args *fit, const gd_model *model, const g
 static int fit_outcome(const cli_fit_args *fit, gd_status status, const fit_result *result)
 {
     if (status == GD_ERR_DIVERGED) {
-        cli_error("%s: the fit diverged after %zu iterations (the objective or gradient "
-                  "became non-finite); no model written: try a smaller --lr, "
-                  "--standardize, or --optimizer lbfgs", fit->train, result->report.iterations);
+        cli_error("%s: the fit diverged after %zu iterations (%s); no model written: "
+                  "try a smaller --lr, "
+                  "--standardize, or --optimizer lbfgs", fit->train, result->report.iterations,
+                  "the objective or gradient became non-finite, or the objective stayed "
+                  "far above its start");
         return CLI_EXIT_FAILURE;
     }
     if (status == GD_ERR_LINE_SEARCH) {

@@ -12,7 +12,7 @@ const char *gd_strerror(gd_status status)
     case GD_ERR_NOMEM: return "out of memory";
     case GD_ERR_LABEL: return "a label is not a valid class for the model";
     case GD_ERR_WEIGHT: return "a sample weight is negative, or all weights are zero";
-    case GD_ERR_DIVERGED: return "the fit diverged (non-finite objective or gradient)";
+    case GD_ERR_DIVERGED: return "the fit diverged (non-finite objective or gradient, or an objective that stayed far above its start)";
     case GD_ERR_MODEL: return "the model is incomplete or inconsistent";
     case GD_ERR_LINE_SEARCH: return "the line search found no acceptable step";
     case GD_ERR_IO: return "a file could not be opened, read or written";

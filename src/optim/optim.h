@@ -37,8 +37,19 @@ typedef struct gdi_monitor {
     gd_report *report;      /* iterations, evaluations, loss, grad_max, stop */
     double tolerance;       /* absolute ε, resolved at the first iterate */
     double previous_loss;
+    double start_loss;      /* L(θ₀), the objective of the first iterate */
+    size_t above_start;     /* consecutive iterates with L well above L(θ₀) */
     int started;
 } gdi_monitor;
+
+/* A fit whose objective stays well above its starting value (by more than
+ * GDI_RUNAWAY_MARGIN relative) for GDI_RUNAWAY_ITERATIONS consecutive
+ * iterates is declared diverged: a step far too large on a model whose
+ * gradient is bounded (logistic, softmax) makes θ bounce with a finite but
+ * useless objective, which no non-finite check would catch. Monotone methods
+ * (line searches, L-BFGS) never trigger it. docs/optimizers.md. */
+#define GDI_RUNAWAY_ITERATIONS ((size_t)1000)
+#define GDI_RUNAWAY_MARGIN 1e-3
 
 void gdi_monitor_init(gdi_monitor *monitor, const gd_options *options, gd_report *report);
 

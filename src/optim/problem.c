@@ -32,6 +32,8 @@ void gdi_monitor_init(gdi_monitor *monitor, const gd_options *options, gd_report
     monitor->report = report;
     monitor->tolerance = options->tolerance;
     monitor->previous_loss = NAN;
+    monitor->start_loss = NAN;
+    monitor->above_start = 0;
     monitor->started = 0;
 }
 
@@ -49,6 +51,14 @@ gd_stop gdi_monitor_check(gdi_monitor *monitor, const gdi_problem *problem,
         monitor->tolerance = options->tolerance * grad_max;
     }
 
+    if (!monitor->started) {
+        monitor->start_loss = loss;
+    } else if (loss > monitor->start_loss + GDI_RUNAWAY_MARGIN * fabs(monitor->start_loss)) {
+        monitor->above_start += 1;
+    } else {
+        monitor->above_start = 0;
+    }
+
     gd_stop stop = GD_STOP_NONE;
     if (grad_max < monitor->tolerance || grad_max == 0.0) {
         stop = GD_STOP_CONVERGED;
@@ -56,6 +66,8 @@ gd_stop gdi_monitor_check(gdi_monitor *monitor, const gdi_problem *problem,
                && fabs(monitor->previous_loss - loss)
                       <= options->loss_tolerance * fmax(fabs(loss), 1.0)) {
         stop = GD_STOP_LOSS_CHANGE;
+    } else if (monitor->above_start >= GDI_RUNAWAY_ITERATIONS) {
+        stop = GD_STOP_DIVERGED;
     }
     if (options->callback != NULL) {
         gd_progress progress = {
@@ -125,8 +137,8 @@ int gdi_optimizer_work_size(const gd_options *options, size_t n_params, const gd
     }
 }
 
-gd_status gdi_optimize(gdi_problem *problem, gdi_monitor *monitor, double *theta, double *work,
-                       size_t *indices)
+static gd_status dispatch(gdi_problem *problem, gdi_monitor *monitor, double *theta,
+                          double *work, size_t *indices)
 {
     switch (monitor->options->optimizer) {
     case GD_OPTIMIZER_GD:
@@ -144,4 +156,16 @@ gd_status gdi_optimize(gdi_problem *problem, gdi_monitor *monitor, double *theta
     default:
         return GD_ERR_OPTION;
     }
+}
+
+gd_status gdi_optimize(gdi_problem *problem, gdi_monitor *monitor, double *theta, double *work,
+                       size_t *indices)
+{
+    const gd_status status = dispatch(problem, monitor, theta, work, indices);
+    /* A run-away objective (gdi_monitor_check) ends the loop as a stop
+     * reason; the fit's status says it diverged, θ the last (finite) iterate. */
+    if (status == GD_OK && monitor->report->stop == GD_STOP_DIVERGED) {
+        return GD_ERR_DIVERGED;
+    }
+    return status;
 }
