@@ -458,6 +458,38 @@ static void test_model_file__huge_theta_size_is_refused_without_allocating(void 
     assert_int_equal(count.live, 0);
 }
 
+/* Found by tests/fuzz/fuzz_model_file (corpus/model/regress_huge_scaler.model):
+ * a short file with a huge n_features and "standardize 1" made the loader
+ * allocate 2 x 16 GB for the scaler before reading it. */
+static void test_model_file__huge_scaler_size_is_refused_without_allocating(void **state)
+{
+    (void)state;
+    const char *text = "gdlearn-model 1\nkind linear\nn_features 2000000000\nn_classes 0\nl2 0\n"
+                       "n_columns 0\nlabel_column none\nstandardize 1\nmean 1\n";
+    const char *path = path_of("huge_scaler.model");
+    write_text(path, text, strlen(text));
+    counting count = {0, SIZE_MAX, 0};
+    gd_allocator allocator = {counting_alloc, counting_free, &count};
+    gd_model_file file;
+    gd_error_info error;
+    assert_int_equal(gd_model_load(path, &allocator, &file, &error), GD_ERR_FORMAT);
+    assert_int_equal(error.line, 9);
+    assert_non_null(strstr(error.message, "truncated"));
+    assert_int_equal(count.calls, 1); /* the text buffer only */
+    assert_int_equal(count.live, 0);
+    assert_true(is_all_zero(&file, sizeof file));
+    /* The smallest m the text could hold is still read (and refused for its
+     * missing values, not for its size). */
+    text = "gdlearn-model 1\nkind linear\nn_features 2\nn_classes 0\nl2 0\n"
+           "n_columns 0\nlabel_column none\nstandardize 1\nmean 1 2\n";
+    write_text(path, text, strlen(text));
+    count.calls = 0;
+    assert_int_equal(gd_model_load(path, &allocator, &file, &error), GD_ERR_FORMAT);
+    assert_int_equal(error.line, 10);
+    assert_non_null(strstr(error.message, "'scale' line missing"));
+    assert_int_equal(count.live, 0);
+}
+
 static void test_model_file__nonfinite_numbers_are_refused(void **state)
 {
     (void)state;
@@ -668,6 +700,7 @@ int main(void)
         cmocka_unit_test(test_model_file__every_truncation_is_refused),
         cmocka_unit_test(test_model_file__wrong_sizes_are_format_errors),
         cmocka_unit_test(test_model_file__huge_theta_size_is_refused_without_allocating),
+        cmocka_unit_test(test_model_file__huge_scaler_size_is_refused_without_allocating),
         cmocka_unit_test(test_model_file__nonfinite_numbers_are_refused),
         cmocka_unit_test(test_model_file__trailing_garbage_is_refused),
         cmocka_unit_test(test_model_file__unknown_kind_and_keys_are_refused),

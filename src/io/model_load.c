@@ -341,6 +341,13 @@ static gd_status read_scaler(model_reader *reader, gd_model_file *file)
     if (standardize == 0) {
         return GD_OK;
     }
+    /* The mean and scale lines hold 2m values of at least two bytes each: an
+     * n_features beyond the text is a lie (no allocation for it), as for theta. */
+    if (m > (size_t)(reader->end - reader->next) / 4) {
+        gdi_set_error(reader->error, reader->line + 1, 0,
+                      "truncated file: mean and scale have fewer values than n_features");
+        return GD_ERR_FORMAT;
+    }
     file->mean = alloc_doubles(file->allocator, m);
     file->scale = alloc_doubles(file->allocator, m);
     if (file->mean == NULL || file->scale == NULL) {
