@@ -68,7 +68,8 @@ static gd_status resolve_options(const gd_options *given, gd_options *out)
         || !finite_nonneg(o->momentum) || o->momentum >= 1.0 || !finite_nonneg(o->adam_beta1)
         || o->adam_beta1 >= 1.0 || !finite_nonneg(o->adam_beta2) || o->adam_beta2 >= 1.0
         || !isfinite(o->adam_epsilon) || o->adam_epsilon <= 0.0 || o->batch_size == 0
-        || !finite_nonneg(o->decay) || o->lbfgs_memory == 0) {
+        || !finite_nonneg(o->decay) || o->lbfgs_memory == 0
+        || !gdi_allocator_ok(o->allocator)) {
         return GD_ERR_OPTION;
     }
     return GD_OK;

@@ -528,6 +528,117 @@ static void test_robust_inputs__check_gradient_carries_a_models_nan(void **state
     assert_true(error >= 0.0 && error < 1e-6);
 }
 
+/* A built-in whose fields were edited out of step with each other (found by
+ * review: the kernels size θ and outputs from m and k, gd_fit and gd_predict
+ * from n_params and n_outputs) is refused before any evaluation. */
+static void test_robust_inputs__edited_builtin_models_are_refused(void **state)
+{
+    (void)state;
+    double x[4 * 3] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 0, 1};
+    double y[4] = {0, 1, 2, 1};
+    gd_data data;
+    gd_data_init(&data, x, 4, 3, y);
+    double theta[64];
+    double out[64];
+    for (size_t i = 0; i < 64; ++i) {
+        theta[i] = 0.25;
+        out[i] = -7.0;
+    }
+    gd_options options;
+    gd_options_init(&options);
+    options.init = GD_INIT_GIVEN;
+    options.optimizer = GD_OPTIMIZER_GD;
+
+    for (int edit = 0; edit < 7; ++edit) {
+        gd_model model;
+        if (edit < 3) {
+            assert_int_equal(gd_model_linear(&model, 2, 0.1), GD_OK);
+        } else if (edit < 5) {
+            assert_int_equal(gd_model_logistic(&model, 3, 0.0), GD_OK);
+        } else {
+            assert_int_equal(gd_model_softmax(&model, 3, 3, 0.0), GD_OK);
+        }
+        assert_int_equal(gd_model_validate(&model), GD_OK);
+        switch (edit) {
+        case 0: model.n_features = 3; break;                 /* n_params still 3 */
+        case 1: model.n_params = 5; break;
+        case 2: model.n_classes = 2; break;
+        case 3: model.n_classes = 3; break;
+        case 4: model.kind = (gd_model_kind)9; break;
+        case 5: model.n_outputs = 1; break;                  /* predict writes k per row */
+        default: model.n_classes = 4; model.n_outputs = 4; break; /* n_params (3+1)·3 */
+        }
+        assert_int_equal(gd_model_validate(&model), GD_ERR_MODEL);
+        double before[64];
+        memcpy(before, theta, sizeof before);
+        gd_report report;
+        assert_int_equal(gd_fit(&model, &data, &options, theta, &report), GD_ERR_MODEL);
+        assert_memory_equal(theta, before, sizeof before);
+        if (model.n_features == 3) {
+            assert_int_equal(gd_predict(&model, theta, &data, out), GD_ERR_MODEL);
+            for (size_t i = 0; i < 64; ++i) {
+                assert_true(out[i] == -7.0);
+            }
+        }
+    }
+}
+
+static void *arena_alloc(size_t size, void *opaque)
+{
+    (void)opaque;
+    return malloc(size);
+}
+
+static void arena_free(void *ptr, void *opaque)
+{
+    (void)opaque;
+    free(ptr);
+}
+
+/* An allocator with only one of alloc and free would hand memory from one
+ * to the other (found by review): refused before anything is allocated. */
+static void test_robust_inputs__half_set_allocator_is_refused(void **state)
+{
+    (void)state;
+    const gd_allocator halves[2] = {{arena_alloc, NULL, NULL}, {NULL, arena_free, NULL}};
+    double x[3] = {1, 2, 3};
+    double y[3] = {2, 4, 6.5};
+    gd_data data;
+    gd_data_init(&data, x, 3, 1, y);
+    gd_model model;
+    assert_int_equal(gd_model_linear(&model, 1, 0.0), GD_OK);
+    for (int h = 0; h < 2; ++h) {
+        gd_options options;
+        gd_options_init(&options);
+        options.allocator = &halves[h];
+        double theta[2] = {3.0, 4.0};
+        gd_report report;
+        assert_int_equal(gd_fit(&model, &data, &options, theta, &report), GD_ERR_OPTION);
+        assert_true(theta[0] == 3.0 && theta[1] == 4.0);
+
+        gd_csv_options csv;
+        gd_csv_options_init(&csv);
+        csv.allocator = &halves[h];
+        gd_table table;
+        const char text[] = "a,b\n1,2\n";
+        assert_int_equal(gd_csv_read_buffer(text, sizeof text - 1, &csv, &table, NULL),
+                         GD_ERR_OPTION);
+        assert_null(table.x);
+
+        gd_model_file file;
+        assert_int_equal(gd_model_load("/nonexistent/never.model", &halves[h], &file, NULL),
+                         GD_ERR_NULL);
+    }
+    /* Both set is fine. */
+    const gd_allocator both = {arena_alloc, arena_free, NULL};
+    gd_options options;
+    gd_options_init(&options);
+    options.allocator = &both;
+    double theta[2];
+    gd_report report;
+    assert_int_equal(gd_fit(&model, &data, &options, theta, &report), GD_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -540,6 +651,8 @@ int main(void)
         cmocka_unit_test(test_robust_inputs__csv_options_out_of_range),
         cmocka_unit_test(test_robust_inputs__callback_stops_at_once_on_every_model),
         cmocka_unit_test(test_robust_inputs__check_gradient_carries_a_models_nan),
+        cmocka_unit_test(test_robust_inputs__edited_builtin_models_are_refused),
+        cmocka_unit_test(test_robust_inputs__half_set_allocator_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

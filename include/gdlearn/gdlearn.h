@@ -65,7 +65,8 @@ typedef enum gd_status {
     GD_ERR_FORMAT = 14,       /**< a model file is malformed or truncated */
     GD_ERR_VERSION = 15,      /**< a model file is from another format version */
     GD_ERR_EMPTY = 16,        /**< an input file holds no data rows */
-    GD_ERR_CALLBACK = 17      /**< a user callback returned a failure status */
+    GD_ERR_CALLBACK = 17      /**< reserved: no function returns it yet (a callback that
+                                   stops a fit gives GD_OK with GD_STOP_CALLBACK) */
 } gd_status;
 
 /** Number of gd_status values defined by this version (for table checks). */
@@ -92,7 +93,10 @@ GDLEARN_EXPORT const char *gd_version(void);
 /**
  * @brief A per-call allocator (as zstd's customMem). NULL means malloc/free.
  *
- * `alloc` returns NULL on failure; `free(NULL, …)` must be a no-op.
+ * `alloc` returns NULL on failure; `free(NULL, …)` must be a no-op. Set both
+ * `alloc` and `free`, or neither (malloc/free): a half-set allocator is
+ * refused (GD_ERR_OPTION from gd_fit and the CSV readers, GD_ERR_NULL from
+ * gd_model_load) before anything is allocated.
  */
 typedef struct gd_allocator {
     void *(*alloc)(size_t size, void *opaque); /**< allocate `size` bytes */
@@ -269,7 +273,9 @@ GDLEARN_EXPORT GD_NODISCARD gd_status gd_model_custom(gd_model *model, size_t n_
                                                       gd_predict_fn predict, void *ctx);
 
 /**
- * @brief Check a model struct for consistency (pointers, sizes, λ).
+ * @brief Check a model struct for consistency (pointers, sizes, λ; for a built-in
+ * kind, that n_features, n_classes, n_outputs and n_params are those its
+ * constructor sets: a built-in whose fields were edited out of step is GD_ERR_MODEL).
  * @param[in] model the model to check.
  * @return GD_OK, GD_ERR_NULL, GD_ERR_MODEL, GD_ERR_OVERFLOW.
  */
@@ -302,7 +308,7 @@ typedef enum gd_stop {
     GD_STOP_CONVERGED = 1,   /**< every |∂L/∂θⱼ| < tolerance */
     GD_STOP_MAX_ITER = 2,    /**< max_iter iterations done */
     GD_STOP_DIVERGED = 3,    /**< objective or gradient became non-finite, or the
-                                  objective stayed above L(θ₀)(1 + 10⁻³) for 1000
+                                  objective stayed above L(θ₀) + 10⁻³·|L(θ₀)| for 1000
                                   consecutive checks (docs/optimizers.md) */
     GD_STOP_CALLBACK = 4,    /**< the callback asked to stop */
     GD_STOP_LOSS_CHANGE = 5, /**< relative objective change < loss_tolerance */

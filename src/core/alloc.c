@@ -13,6 +13,11 @@ void *gdi_alloc(const gd_allocator *allocator, size_t size)
     return malloc(size);
 }
 
+int gdi_allocator_ok(const gd_allocator *allocator)
+{
+    return allocator == NULL || ((allocator->alloc == NULL) == (allocator->free == NULL));
+}
+
 void gdi_free(const gd_allocator *allocator, void *ptr)
 {
     if (ptr == NULL) {

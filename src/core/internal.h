@@ -10,6 +10,8 @@
 
 /* Allocation through the caller's allocator (NULL: malloc/free). */
 void *gdi_alloc(const gd_allocator *allocator, size_t size);
+/* 1 if the allocator is NULL, or has both alloc and free, or neither. */
+int gdi_allocator_ok(const gd_allocator *allocator);
 void gdi_free(const gd_allocator *allocator, void *ptr);
 
 /* a * b without overflow; returns 0 and leaves *out alone on overflow. */

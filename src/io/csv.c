@@ -392,6 +392,10 @@ static gd_status parser_start(csv_parser *parser, const gd_csv_options *options,
         gdi_set_error(error, 0, 0, "header option must be -1, 0 or 1");
         return GD_ERR_OPTION;
     }
+    if (!gdi_allocator_ok(parser->options.allocator)) {
+        gdi_set_error(error, 0, 0, "the allocator must set both alloc and free, or neither");
+        return GD_ERR_OPTION;
+    }
     return GD_OK;
 }
 

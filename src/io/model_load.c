@@ -513,6 +513,10 @@ gd_status gd_model_load(const char *path, const gd_allocator *allocator, gd_mode
         gdi_set_error(error, 0, 0, "a required pointer argument is NULL");
         return GD_ERR_NULL;
     }
+    if (!gdi_allocator_ok(allocator)) {
+        gdi_set_error(error, 0, 0, "the allocator must set both alloc and free, or neither");
+        return GD_ERR_NULL;
+    }
     FILE *stream = fopen(path, "rb");
     if (stream == NULL) {
         gdi_set_error(error, 0, 0, "cannot open the file");

@@ -23,6 +23,41 @@ gd_status gd_model_custom(gd_model *model, size_t n_params, gd_loss_grad_fn loss
     return GD_OK;
 }
 
+/* A built-in's kernels size θ, the outputs and their scratch from m and k:
+ * a struct whose fields were edited out of step with each other would make
+ * them read or write past the buffers gd_fit and gd_predict size from
+ * n_params and n_outputs. */
+static gd_status check_builtin_layout(const gd_model *model)
+{
+    size_t classes;
+    size_t outputs;
+    switch (model->kind) {
+    case GD_MODEL_CUSTOM:
+        return GD_OK;
+    case GD_MODEL_LINEAR:
+        classes = 0;
+        outputs = 1;
+        break;
+    case GD_MODEL_LOGISTIC:
+        classes = 2;
+        outputs = 1;
+        break;
+    case GD_MODEL_SOFTMAX:
+        classes = model->n_classes >= 2 ? model->n_classes : 2;
+        outputs = classes;
+        break;
+    default:
+        return GD_ERR_MODEL;
+    }
+    size_t n_params;
+    if (model->n_features == 0 || model->n_classes != classes || model->n_outputs != outputs
+        || !gdi_mul_size(model->n_features + 1, outputs, &n_params)
+        || n_params != model->n_params) {
+        return GD_ERR_MODEL;
+    }
+    return GD_OK;
+}
+
 gd_status gd_model_validate(const gd_model *model)
 {
     if (model == NULL) {
@@ -39,5 +74,5 @@ gd_status gd_model_validate(const gd_model *model)
         || !gdi_blas_size_ok(model->n_outputs)) {
         return GD_ERR_OVERFLOW;
     }
-    return GD_OK;
+    return check_builtin_layout(model);
 }
