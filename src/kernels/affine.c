@@ -30,11 +30,23 @@ gdi_block_shape gdi_block_shape_for(size_t n_features, size_t n_outputs)
     } else if (n_features > 0) {
         shape.rows = min_size(elems / n_features, GDI_BLOCK_ROWS);
     }
+    if (n_outputs <= 1 && n_features < GDI_GEMV_STACK_SUM) {
+        /* dgemv's scratch on the stack (kernels.h); for larger m,
+         * gdi_affine_rows goes row by row and the block shape is moot. */
+        shape.rows = min_size(shape.rows, GDI_GEMV_STACK_SUM - n_features);
+    }
     shape.panel = n_features == 0 ? 1 : min_size(n_features, limit / shape.rows);
     if (shape.panel == 0) {
         shape.panel = 1;
     }
     return shape;
+}
+
+/* Whether dgemv on n_rows × n_features would take its scratch from
+ * OpenBLAS's locked pool (kernels.h): then we go row by row instead. */
+static int rowwise(size_t n_rows, size_t n_features)
+{
+    return n_features >= GDI_GEMV_STACK_SUM || n_rows > GDI_GEMV_STACK_SUM - n_features;
 }
 
 /* Features per dgemv call for a block of n_rows rows. */
@@ -53,6 +65,15 @@ void gdi_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t l
     if (n_features == 0 || n_rows == 0) {
         return;
     }
+    if (rowwise(n_rows, n_features)) {
+        for (size_t j = 0; j < n_features; j += GDI_GEMV_SERIAL_MAX) {
+            const size_t cols = min_size(GDI_GEMV_SERIAL_MAX, n_features - j);
+            for (size_t i = 0; i < n_rows; ++i) {
+                out[i] += cblas_ddot((int)cols, x + i * ldx + j, 1, w + j, 1);
+            }
+        }
+        return;
+    }
     const size_t panel = gemv_panel(n_rows, n_features);
     for (size_t j = 0; j < n_features; j += panel) {
         const size_t cols = min_size(panel, n_features - j);
@@ -65,6 +86,15 @@ void gdi_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size
                          const double *r, double *g)
 {
     if (n_features == 0 || n_rows == 0) {
+        return;
+    }
+    if (rowwise(n_rows, n_features)) {
+        for (size_t j = 0; j < n_features; j += GDI_GEMV_SERIAL_MAX) {
+            const size_t cols = min_size(GDI_GEMV_SERIAL_MAX, n_features - j);
+            for (size_t i = 0; i < n_rows; ++i) {
+                cblas_daxpy((int)cols, r[i], x + i * ldx + j, 1, g + j, 1);
+            }
+        }
         return;
     }
     const size_t panel = gemv_panel(n_rows, n_features);

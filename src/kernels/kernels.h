@@ -20,6 +20,16 @@
  * per evaluation), so every block and every column panel of it stays below
  * those sizes. A BLAS with lower thresholds is still correct, only slower. */
 #define GDI_GEMV_SERIAL_MAX ((size_t)9215)
+/* dgemv in OpenBLAS 0.3.21 (interface/gemv.c) also takes m + n + 16 doubles
+ * of scratch per call: from the stack when they fit MAX_STACK_ALLOC (2048
+ * bytes, 256 doubles), otherwise from its shared memory pool
+ * (blas_memory_alloc), under a lock that our threads then take for every
+ * block: linear and logistic with m = 500, 8-row blocks, got only 1.1× faster
+ * with 2 threads against 1.9× for a read of X. So a block of rows × m stays
+ * within rows + m ≤ GDI_GEMV_STACK_SUM, and for m too large for that the one-
+ * output kernels go row by row with ddot and daxpy (no scratch; serial below
+ * 10000 elements, so they get panels of GDI_GEMV_SERIAL_MAX columns). */
+#define GDI_GEMV_STACK_SUM ((size_t)240)
 #define GDI_GEMM_SERIAL_MAX ((size_t)262144)
 /* Elements of X per block: 32 KiB, so a block read for Z is still in L1/L2
  * when Xᵀr reads it again. */
@@ -90,6 +100,10 @@ typedef struct gdi_affine_model {
     double l2;                /* λ on W */
     unsigned n_threads;       /* as gd_model.n_threads */
     gdi_residual_fn residual; /* the per-block loss and residual */
+    /* Nonzero if the residual costs about as much as reading its rows
+     * (exp, log1p per row): the next block is then prefetched while it
+     * runs (onepass.c). Linear regression's is too cheap to hide anything. */
+    int costly_residual;
 } gdi_affine_model;
 
 /* Doubles of workspace gdi_affine_loss_grad needs for n_rows rows, or

@@ -86,9 +86,35 @@ typedef struct affine_task {
     double *work;
     slab_layout layout;
     gdi_block_shape shape;
+    int prefetch; /* residual in PREFETCH_ROWS steps, prefetching the next block */
     double chunk0_loss; /* chunk 0's sums (the others' are in their slabs) */
     double chunk0_weight_sum;
 } affine_task;
+
+/* Rows per residual call between prefetches, and the most bytes of X those
+ * rows may hold: a longer burst of prefetches fills the core's miss buffers
+ * and stalls it instead (m = 500: 19% slower on one thread). */
+#define PREFETCH_ROWS ((size_t)4)
+#define PREFETCH_MAX_BYTES ((size_t)4096)
+
+/* Ask for the n doubles at x to be brought into cache, without waiting. */
+static void prefetch_row(const double *x, size_t n)
+{
+#if defined(__GNUC__)
+    const char *p = (const char *)x;
+    const size_t bytes = n * sizeof *x;
+    if (bytes == 0) {
+        return;
+    }
+    for (size_t off = 0; off < bytes; off += 64) {
+        __builtin_prefetch(p + off, 0, 3);
+    }
+    __builtin_prefetch(p + bytes - 1, 0, 3);
+#else
+    (void)x;
+    (void)n;
+#endif
+}
 
 static double *slab_of(const affine_task *task, size_t chunk)
 {
@@ -135,9 +161,30 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
         } else {
             gdi_affine_rows_multi(x, rows, m, ldx, w, b, k, z);
         }
-        gd_status status = model->residual(data, start, rows, k, z, &loss, intercept);
-        if (status != GD_OK) {
-            return status;
+        /* The residual a few rows at a time, each time prefetching the same
+         * rows of the next block: the core computes while memory delivers
+         * the next block, which it would otherwise wait for at the next
+         * BLAS call (the hardware prefetcher sees no demand loads while
+         * the residual runs). */
+        const size_t next = start + rows;
+        size_t next_rows = 0;
+        size_t step = rows; /* no prefetching: the whole block in one call */
+        if (task->prefetch) {
+            step = PREFETCH_ROWS;
+            if (next < row_end) {
+                next_rows = row_end - next < rows ? row_end - next : rows;
+            }
+        }
+        for (size_t i = 0; i < rows; i += step) {
+            const size_t sub = rows - i < step ? rows - i : step;
+            for (size_t r = i; r < i + sub && r < next_rows; ++r) {
+                prefetch_row(data->x + (next + r) * ldx, m);
+            }
+            gd_status status =
+                model->residual(data, start + i, sub, k, z + i * k, &loss, intercept);
+            if (status != GD_OK) {
+                return status;
+            }
         }
         if (data->weights != NULL) {
             for (size_t i = 0; i < rows; ++i) {
@@ -177,6 +224,8 @@ gd_status gdi_affine_loss_grad(const gdi_affine_model *model, const double *thet
         .grad = grad,
         .work = work,
         .shape = gdi_block_shape_for(m, k),
+        .prefetch = model->costly_residual
+                    && m <= PREFETCH_MAX_BYTES / PREFETCH_ROWS / sizeof(double),
         .chunk0_loss = 0.0,
         .chunk0_weight_sum = 0.0,
     };

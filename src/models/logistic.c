@@ -42,6 +42,7 @@ static gdi_affine_model logistic_affine(const gd_model *self)
         .l2 = self->l2,
         .n_threads = self->n_threads,
         .residual = logistic_residual,
+        .costly_residual = 1,
     };
     return affine;
 }

@@ -51,6 +51,7 @@ static gdi_affine_model softmax_affine(const gd_model *self)
         .l2 = self->l2,
         .n_threads = self->n_threads,
         .residual = softmax_residual,
+        .costly_residual = 1,
     };
     return affine;
 }
