@@ -5,6 +5,7 @@
 
 #include "core/internal.h"
 #include "kernels/kernels.h"
+#include "models/builtin.h"
 
 /* One block's residual: z = X_B w + b becomes s∘(z − y) in place. */
 static gd_status linear_residual(const gd_data *data, size_t start, size_t rows, size_t k,
@@ -67,26 +68,10 @@ static size_t linear_work_size(const gd_model *self, size_t n_rows)
 
 gd_status gd_model_linear(gd_model *model, size_t n_features, double l2)
 {
-    if (model == NULL) {
-        return GD_ERR_NULL;
+    const gd_status status = gdi_model_builtin_init(model, GD_MODEL_LINEAR, n_features, 0, l2);
+    if (status != GD_OK) {
+        return status;
     }
-    if (n_features == 0) {
-        return GD_ERR_SIZE;
-    }
-    if (!gdi_blas_size_ok(n_features) || n_features == SIZE_MAX) {
-        return GD_ERR_OVERFLOW;
-    }
-    if (!isfinite(l2) || l2 < 0.0) {
-        return GD_ERR_OPTION;
-    }
-    memset(model, 0, sizeof *model);
-    model->struct_size = sizeof *model;
-    model->kind = GD_MODEL_LINEAR;
-    model->n_features = n_features;
-    model->n_outputs = 1;
-    model->n_classes = 0;
-    model->n_params = n_features + 1;
-    model->l2 = l2;
     model->loss_grad = linear_loss_grad;
     model->predict = linear_predict;
     model->work_size = linear_work_size;

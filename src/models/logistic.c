@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "models/builtin.h"
 #include "models/classify.h"
 
 /* One block's residual: z = X_B w + b becomes s∘(σ(z) − y) in place. */
@@ -88,26 +89,10 @@ static size_t logistic_work_size(const gd_model *self, size_t n_rows)
 
 gd_status gd_model_logistic(gd_model *model, size_t n_features, double l2)
 {
-    if (model == NULL) {
-        return GD_ERR_NULL;
+    const gd_status status = gdi_model_builtin_init(model, GD_MODEL_LOGISTIC, n_features, 2, l2);
+    if (status != GD_OK) {
+        return status;
     }
-    if (n_features == 0) {
-        return GD_ERR_SIZE;
-    }
-    if (!gdi_blas_size_ok(n_features) || n_features == SIZE_MAX) {
-        return GD_ERR_OVERFLOW;
-    }
-    if (!isfinite(l2) || l2 < 0.0) {
-        return GD_ERR_OPTION;
-    }
-    memset(model, 0, sizeof *model);
-    model->struct_size = sizeof *model;
-    model->kind = GD_MODEL_LOGISTIC;
-    model->n_features = n_features;
-    model->n_outputs = 1;
-    model->n_classes = 2;
-    model->n_params = n_features + 1;
-    model->l2 = l2;
     model->loss_grad = logistic_loss_grad;
     model->predict = logistic_predict;
     model->check_data = logistic_check_data;

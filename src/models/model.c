@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "models/builtin.h"
 
 gd_status gd_model_custom(gd_model *model, size_t n_params, gd_loss_grad_fn loss_grad,
                           gd_predict_fn predict, void *ctx)
@@ -75,4 +76,38 @@ gd_status gd_model_validate(const gd_model *model)
         return GD_ERR_OVERFLOW;
     }
     return check_builtin_layout(model);
+}
+
+gd_status gdi_model_builtin_init(gd_model *model, gd_model_kind kind, size_t n_features,
+                                 size_t n_classes, double l2)
+{
+    if (model == NULL) {
+        return GD_ERR_NULL;
+    }
+    const size_t n_outputs = kind == GD_MODEL_SOFTMAX ? n_classes : 1;
+    if (n_features == 0 || (kind == GD_MODEL_SOFTMAX && n_classes < 2)) {
+        return GD_ERR_SIZE;
+    }
+    /* θ must be addressable, and every dimension handed to BLAS (m, k, and
+     * the (m+1)·k parameters) must fit an int. The workspace is sized (with
+     * its own overflow checks) by gdi_affine_work_size. */
+    size_t n_params, rows_plus_one, param_bytes;
+    if (!gdi_blas_size_ok(n_features) || !gdi_blas_size_ok(n_outputs)
+        || !gdi_add_size(n_features, 1, &rows_plus_one)
+        || !gdi_mul_size(rows_plus_one, n_outputs, &n_params) || !gdi_blas_size_ok(n_params)
+        || !gdi_mul_size(n_params, sizeof(double), &param_bytes)) {
+        return GD_ERR_OVERFLOW;
+    }
+    if (!isfinite(l2) || l2 < 0.0) {
+        return GD_ERR_OPTION;
+    }
+    memset(model, 0, sizeof *model);
+    model->struct_size = sizeof *model;
+    model->kind = kind;
+    model->n_features = n_features;
+    model->n_outputs = n_outputs;
+    model->n_classes = n_classes;
+    model->n_params = n_params;
+    model->l2 = l2;
+    return GD_OK;
 }

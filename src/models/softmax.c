@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "models/builtin.h"
 #include "models/classify.h"
 
 /* One block's residual: each row of Z_B = X_B W + 1bᵀ becomes s∘(P − Y) in
@@ -95,33 +96,11 @@ static size_t softmax_work_size(const gd_model *self, size_t n_rows)
 
 gd_status gd_model_softmax(gd_model *model, size_t n_features, size_t n_classes, double l2)
 {
-    if (model == NULL) {
-        return GD_ERR_NULL;
+    const gd_status status =
+        gdi_model_builtin_init(model, GD_MODEL_SOFTMAX, n_features, n_classes, l2);
+    if (status != GD_OK) {
+        return status;
     }
-    if (n_features == 0 || n_classes < 2) {
-        return GD_ERR_SIZE;
-    }
-    /* θ must be addressable, and every dimension handed to dgemm (m, k, and
-     * the (m+1)·k parameters) must fit an int. The workspace is sized (with
-     * its own overflow checks) by gdi_affine_work_size. */
-    size_t n_params, rows_plus_one, param_bytes;
-    if (!gdi_blas_size_ok(n_features) || !gdi_blas_size_ok(n_classes)
-        || !gdi_add_size(n_features, 1, &rows_plus_one)
-        || !gdi_mul_size(rows_plus_one, n_classes, &n_params) || !gdi_blas_size_ok(n_params)
-        || !gdi_mul_size(n_params, sizeof(double), &param_bytes)) {
-        return GD_ERR_OVERFLOW;
-    }
-    if (!isfinite(l2) || l2 < 0.0) {
-        return GD_ERR_OPTION;
-    }
-    memset(model, 0, sizeof *model);
-    model->struct_size = sizeof *model;
-    model->kind = GD_MODEL_SOFTMAX;
-    model->n_features = n_features;
-    model->n_outputs = n_classes;
-    model->n_classes = n_classes;
-    model->n_params = n_params;
-    model->l2 = l2;
     model->loss_grad = softmax_loss_grad;
     model->predict = softmax_predict;
     model->check_data = softmax_check_data;
