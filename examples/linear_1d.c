@@ -10,32 +10,13 @@
 #include <gdlearn/gdlearn.h>
 
 #include "plot.h"
+#include "trace.h"
 
 #ifndef GDLEARN_EXAMPLES_DATA
 #define GDLEARN_EXAMPLES_DATA "examples/data"
 #endif
 
 enum { BMI_COLUMN = 2 }; /* 0-based feature column of bmi in diabetes.csv */
-
-/* The objective and gradient max-norm at each iteration, in arrays sized once
- * before the fit (gd_fit calls back at iterations 0 … max_iter). */
-typedef struct trace {
-    double *loss;
-    double *grad_max;
-    size_t capacity;
-    size_t count;
-} trace;
-
-static int record(const gd_progress *progress, void *user)
-{
-    trace *history = user;
-    if (progress->iteration < history->capacity) {
-        history->loss[progress->iteration] = progress->loss;
-        history->grad_max[progress->iteration] = progress->grad_max;
-        history->count = progress->iteration + 1;
-    }
-    return 0; /* nonzero would stop the fit */
-}
 
 static int fail(const char *what, gd_status status)
 {
@@ -79,9 +60,7 @@ int main(int argc, char **argv)
     options.learning_rate = 0.1;
     options.tolerance = 1e-8;
     options.max_iter = 10000;
-    trace history = {.capacity = options.max_iter + 1};
-    history.loss = malloc(history.capacity * sizeof *history.loss);
-    history.grad_max = malloc(history.capacity * sizeof *history.grad_max);
+    trace history = trace_alloc(options.max_iter + 1);
     int exit_code = EXIT_FAILURE;
     if (x == NULL || x_raw == NULL || history.loss == NULL || history.grad_max == NULL) {
         fprintf(stderr, "linear_1d: out of memory\n");
@@ -110,7 +89,7 @@ int main(int argc, char **argv)
         exit_code = fail("model", status);
         goto done;
     }
-    options.callback = record;
+    options.callback = trace_record;
     options.callback_user = &history;
     double theta[2]; /* [b, w] on the standardised feature */
     gd_report report;
@@ -194,8 +173,7 @@ int main(int argc, char **argv)
     exit_code = EXIT_SUCCESS;
 
 done:
-    free(history.grad_max);
-    free(history.loss);
+    trace_free(&history);
     free(x_raw);
     free(x);
     gd_table_free(&table);

@@ -11,32 +11,13 @@
 #include <gdlearn/gdlearn.h>
 
 #include "plot.h"
+#include "trace.h"
 
 #ifndef GDLEARN_EXAMPLES_DATA
 #define GDLEARN_EXAMPLES_DATA "examples/data"
 #endif
 
 enum { PETAL_LENGTH = 2, PETAL_WIDTH = 3 }; /* 0-based feature columns of iris.csv */
-
-/* The objective and gradient max-norm at each iteration, in arrays sized once
- * before the fit (gd_fit calls back at iterations 0 … max_iter). */
-typedef struct trace {
-    double *loss;
-    double *grad_max;
-    size_t capacity;
-    size_t count;
-} trace;
-
-static int record(const gd_progress *progress, void *user)
-{
-    trace *history = user;
-    if (progress->iteration < history->capacity) {
-        history->loss[progress->iteration] = progress->loss;
-        history->grad_max[progress->iteration] = progress->grad_max;
-        history->count = progress->iteration + 1;
-    }
-    return 0;
-}
 
 static int fail(const char *what, gd_status status)
 {
@@ -74,9 +55,7 @@ int main(int argc, char **argv)
     options.learning_rate = 0.5;
     options.tolerance = 1e-6;
     options.max_iter = 100000;
-    trace history = {.capacity = options.max_iter + 1};
-    history.loss = malloc(history.capacity * sizeof *history.loss);
-    history.grad_max = malloc(history.capacity * sizeof *history.grad_max);
+    trace history = trace_alloc(options.max_iter + 1);
     /* x: the two petal columns of the versicolor and virginica rows (n×2),
      * standardised in place; x_raw keeps them in cm for the figure. */
     double *x = malloc(table.n_rows * 2 * sizeof *x);
@@ -126,7 +105,7 @@ int main(int argc, char **argv)
         exit_code = fail("model", status);
         goto done;
     }
-    options.callback = record;
+    options.callback = trace_record;
     options.callback_user = &history;
     status = gd_fit(&model, &data, &options, theta, &report);
     if (status == GD_OK) {
@@ -212,8 +191,7 @@ done:
     free(y);
     free(x_raw);
     free(x);
-    free(history.grad_max);
-    free(history.loss);
+    trace_free(&history);
     gd_table_free(&table);
     return exit_code;
 }
