@@ -94,7 +94,8 @@ static gd_status check_model_data(const gd_model *model, const gd_data *data, in
         *view = empty;
         return GD_OK;
     }
-    status = gd_data_validate(data, need_y && model->n_features > 0);
+    /* X is scanned for Inf/NaN on the model's threads, as the kernels read it. */
+    status = gdi_data_validate_threads(data, need_y && model->n_features > 0, model->n_threads);
     if (status != GD_OK) {
         return status;
     }

@@ -383,6 +383,62 @@ static void test_logistic__extreme_margins_stay_finite(void **state)
     assert_true(ts_rel_diff(loss40, log1p(exp(-40.0))) < 1e-14);
 }
 
+/* Every row's loss and residual, for margins over the whole range the double
+ * exponent allows (|z| ≤ 800, including 0 and ±745 where e^−|z| is
+ * subnormal), each within 1e−14 relative of long-double libm. A row is picked
+ * out by giving it the only non-zero weight, so the loss is that row's loss
+ * and ∂L/∂b its residual σ(z) − y, computed where the row sits among n rows —
+ * through the vectorised body, its epilogue or the scalar tail of the vector
+ * math (src/kernels/vmath.c). */
+static void test_logistic__every_row_accurate_over_all_margins(void **state)
+{
+    (void)state;
+    enum { N = 203 }; /* not a multiple of any vector width */
+    double x[N], y[N], weights[N];
+    for (size_t i = 0; i < N; ++i) {
+        /* −800 … 800, denser near 0 where neither term dominates */
+        const double t = -1.0 + 2.0 * (double)i / (double)(N - 1);
+        x[i] = 800.0 * t * t * t;
+        y[i] = (double)(i % 2);
+        weights[i] = 0.0;
+    }
+    x[N / 2] = 0.0;
+    x[7] = -745.0;
+    x[8] = 745.0;
+    gd_model model;
+    assert_int_equal(gd_model_logistic(&model, 1, 0.0), GD_OK);
+    gd_data data;
+    gd_data_init(&data, x, N, 1, y);
+    data.weights = weights;
+    const double theta[2] = {0.0, 1.0};
+    for (size_t row = 0; row < N; ++row) {
+        weights[row] = 1.0;
+        double grad[2];
+        const double loss = model_loss_grad(&model, &data, theta, grad);
+        weights[row] = 0.0;
+        const long double z = x[row];
+        const long double expected_loss = y[row] == 1.0 ? log1pexp(-z) : log1pexp(z);
+        const long double sigma =
+            z >= 0.0L ? 1.0L / (1.0L + expl(-z)) : expl(z) / (1.0L + expl(z));
+        const double expected_residual = (double)(sigma - y[row]);
+        assert_true(ts_rel_diff(loss, (double)expected_loss) < 1e-14
+                    || fabs(loss - (double)expected_loss) < 1e-300);
+        /* σ(z) − y cancels for a well classified row (as in any form of
+         * it): the residual is good to an ulp of 1, not of itself. */
+        assert_true(fabs(grad[0] - expected_residual) <= 1e-15);
+        assert_true(fabs(grad[1] - expected_residual * x[row]) <= 1e-15 * fmax(1.0, fabs(x[row])));
+    }
+    /* Predictions, every row: σ(z) within 1e−14 relative. */
+    double p[N];
+    assert_int_equal(gd_predict(&model, theta, &data, p), GD_OK);
+    for (size_t i = 0; i < N; ++i) {
+        const long double z = x[i];
+        const long double sigma =
+            z >= 0.0L ? 1.0L / (1.0L + expl(-z)) : expl(z) / (1.0L + expl(z));
+        assert_true(ts_rel_diff(p[i], (double)sigma) < 1e-14 || fabs(p[i] - (double)sigma) < 1e-300);
+    }
+}
+
 /* Linearly separable data with λ = 0 has no minimiser: the weights grow
  * without bound. gd_fit (the seed's GD) must stop by its budget or tolerance,
  * with a finite θ that separates the classes — also with a reckless step. */
@@ -666,6 +722,7 @@ int main(void)
         cmocka_unit_test(test_logistic__objective_and_gradient_match_direct_loops),
         cmocka_unit_test(test_logistic__predict_is_sigmoid_of_margin),
         cmocka_unit_test(test_logistic__extreme_margins_stay_finite),
+        cmocka_unit_test(test_logistic__every_row_accurate_over_all_margins),
         cmocka_unit_test(test_logistic__separable_fit_stays_finite),
         cmocka_unit_test(test_logistic__iris_fit_matches_newton),
         cmocka_unit_test(test_logistic__weights_equal_repeated_rows),

@@ -429,6 +429,222 @@ static void test_robust_inputs__standardize_apply_passes_nan_through(void **stat
     assert_int_equal(gd_data_validate(&data, 0), GD_ERR_NONFINITE);
 }
 
+/* ---- Inf/NaN anywhere in a large X, found on any thread ----
+ *
+ * gd_fit and kin scan X on the model's threads (src/core/data.c), with the
+ * partition of the kernels: 100000 × 7 is 5 threads' worth of work, so
+ * n_threads = 2 and 4 split it into 2 and 4 chunks of 50000 and 25000 rows.
+ * The bad value goes at the first and last element, at chunk boundaries and
+ * in the middle; the oracle is isfinite(), element by element. */
+
+#define BIG_ROWS ((size_t)100000)
+#define BIG_FEATURES ((size_t)7)
+
+typedef struct big_data {
+    double *x;
+    double *y;
+    size_t ldx;
+} big_data;
+
+/* X with row stride ldx (padding NaN: never data), every value finite. */
+static big_data big_data_make(size_t ldx)
+{
+    big_data b;
+    b.ldx = ldx;
+    b.x = malloc(BIG_ROWS * ldx * sizeof *b.x);
+    b.y = malloc(BIG_ROWS * sizeof *b.y);
+    assert_non_null(b.x);
+    assert_non_null(b.y);
+    for (size_t i = 0; i < BIG_ROWS; ++i) {
+        double sum = 0.0;
+        for (size_t j = 0; j < ldx; ++j) {
+            const double v = (double)((i * 7 + j * 3) % 13) * 0.25 - 1.5;
+            b.x[i * ldx + j] = j < BIG_FEATURES ? v : NAN;
+            sum += j < BIG_FEATURES ? v : 0.0;
+        }
+        b.y[i] = 0.5 * sum + 1.0;
+    }
+    return b;
+}
+
+static void big_data_free(big_data *b)
+{
+    free(b->x);
+    free(b->y);
+}
+
+/* Data positions (row, column) that a bad value is put at. */
+static const size_t big_spots[][2] = {
+    {0, 0},                           /* the first element */
+    {BIG_ROWS - 1, BIG_FEATURES - 1}, /* the last */
+    {BIG_ROWS / 2, 3},                /* the middle */
+    {BIG_ROWS / 4 - 1, BIG_FEATURES - 1}, /* last of chunk 0 of 4 */
+    {BIG_ROWS / 4, 0},                /* first of chunk 1 of 4 */
+    {3 * BIG_ROWS / 4 + 1, 5},        /* in chunk 3 of 4 */
+};
+
+static const unsigned big_threads[] = {1, 2, 4};
+
+static void test_robust_inputs__nonfinite_anywhere_in_a_large_x(void **state)
+{
+    (void)state;
+    const double bad[3] = {NAN, INFINITY, -INFINITY};
+    gd_options options;
+    gd_options_init(&options);
+    options.max_iter = 1;
+    double theta[BIG_FEATURES + 1];
+    for (size_t ldx = BIG_FEATURES; ldx <= BIG_FEATURES + 1; ++ldx) {
+        big_data b = big_data_make(ldx);
+        for (size_t s = 0; s < sizeof big_spots / sizeof big_spots[0]; ++s) {
+            double *cell = &b.x[big_spots[s][0] * ldx + big_spots[s][1]];
+            const double saved = *cell;
+            for (size_t v = 0; v < 3; ++v) {
+                *cell = bad[v];
+                gd_data data;
+                gd_data_init(&data, b.x, BIG_ROWS, BIG_FEATURES, b.y);
+                data.ldx = ldx;
+                assert_int_equal(gd_data_validate(&data, 1), GD_ERR_NONFINITE);
+                assert_int_equal(gd_data_validate(&data, 0), GD_ERR_NONFINITE);
+                for (size_t t = 0; t < sizeof big_threads / sizeof big_threads[0]; ++t) {
+                    gd_model model;
+                    assert_int_equal(gd_model_linear(&model, BIG_FEATURES, 0.0), GD_OK);
+                    model.n_threads = big_threads[t];
+                    gd_report report;
+                    if (gd_fit(&model, &data, &options, theta, &report) != GD_ERR_NONFINITE) {
+                        fail_msg("ldx %zu, spot %zu, value %g, %u threads: not refused", ldx, s,
+                                 bad[v], big_threads[t]);
+                    }
+                    assert_int_equal(report.stop, GD_STOP_NONE);
+                }
+            }
+            *cell = saved;
+        }
+        big_data_free(&b);
+    }
+}
+
+/* Padding between n_features and ldx is not data: Inf and NaN there (in
+ * every row) are never reported, on any thread count. */
+static void test_robust_inputs__nonfinite_padding_is_not_data(void **state)
+{
+    (void)state;
+    big_data b = big_data_make(BIG_FEATURES + 1);
+    for (size_t i = 0; i < BIG_ROWS; i += 3) {
+        b.x[i * b.ldx + BIG_FEATURES] = i % 2 == 0 ? INFINITY : -INFINITY;
+    }
+    gd_data data;
+    gd_data_init(&data, b.x, BIG_ROWS, BIG_FEATURES, b.y);
+    data.ldx = b.ldx;
+    assert_int_equal(gd_data_validate(&data, 1), GD_OK);
+    gd_options options;
+    gd_options_init(&options);
+    options.max_iter = 2;
+    for (size_t t = 0; t < sizeof big_threads / sizeof big_threads[0]; ++t) {
+        gd_model model;
+        assert_int_equal(gd_model_linear(&model, BIG_FEATURES, 0.0), GD_OK);
+        model.n_threads = big_threads[t];
+        double theta[BIG_FEATURES + 1];
+        assert_int_equal(gd_fit(&model, &data, &options, theta, NULL), GD_OK);
+        for (size_t j = 0; j < BIG_FEATURES + 1; ++j) {
+            assert_true(isfinite(theta[j]));
+        }
+    }
+    big_data_free(&b);
+}
+
+/* Finite extremes pass: ±DBL_MAX, the smallest normal and subnormal, −0.0,
+ * at the first, last and middle elements and scattered through X. With
+ * θ = 0 gd_predict gives 0 for every row, whatever X holds. */
+static void test_robust_inputs__finite_extremes_pass_on_threads(void **state)
+{
+    (void)state;
+    const double extremes[] = {DBL_MAX, -DBL_MAX, DBL_MIN, -DBL_MIN, DBL_TRUE_MIN,
+                               -DBL_TRUE_MIN, DBL_MIN / 3.0, -0.0, 0.0};
+    const size_t n_extremes = sizeof extremes / sizeof extremes[0];
+    big_data b = big_data_make(BIG_FEATURES);
+    const size_t n = BIG_ROWS * BIG_FEATURES;
+    for (size_t e = 0; e < n; e += 997) {
+        b.x[e] = extremes[(e / 997) % n_extremes];
+    }
+    b.x[0] = DBL_MAX;
+    b.x[n - 1] = -DBL_MAX;
+    b.x[n / 2] = DBL_TRUE_MIN;
+    b.x[n / 2 + 1] = -0.0;
+    for (size_t e = 0; e < n; ++e) {
+        assert_true(isfinite(b.x[e]));
+    }
+    gd_data data;
+    gd_data_init(&data, b.x, BIG_ROWS, BIG_FEATURES, b.y);
+    assert_int_equal(gd_data_validate(&data, 1), GD_OK);
+    double *out = malloc(BIG_ROWS * sizeof *out);
+    assert_non_null(out);
+    const double theta[BIG_FEATURES + 1] = {0.0};
+    for (size_t t = 0; t < sizeof big_threads / sizeof big_threads[0]; ++t) {
+        gd_model model;
+        assert_int_equal(gd_model_linear(&model, BIG_FEATURES, 0.0), GD_OK);
+        model.n_threads = big_threads[t];
+        memset(out, SENTINEL, BIG_ROWS * sizeof *out);
+        assert_int_equal(gd_predict(&model, theta, &data, out), GD_OK);
+        for (size_t i = 0; i < BIG_ROWS; ++i) {
+            assert_true(out[i] == 0.0);
+        }
+    }
+    free(out);
+    big_data_free(&b);
+}
+
+/* The bit test against isfinite() for every exponent (both signs, several
+ * mantissas), then one Inf/NaN at every position of spans of the lengths
+ * around the scan's lanes (4) and stretches (256): contiguous (one row),
+ * one column (n rows × 1) and strided with NaN padding. */
+static void test_robust_inputs__finite_scan_agrees_with_isfinite(void **state)
+{
+    (void)state;
+    const uint64_t mantissas[] = {0, 1, UINT64_C(1) << 51, (UINT64_C(1) << 52) - 1};
+    for (uint64_t sign = 0; sign < 2; ++sign) {
+        for (uint64_t exponent = 0; exponent < 2048; ++exponent) {
+            for (size_t k = 0; k < sizeof mantissas / sizeof mantissas[0]; ++k) {
+                const uint64_t bits = sign << 63 | exponent << 52 | mantissas[k];
+                double value;
+                memcpy(&value, &bits, sizeof value);
+                gd_data data;
+                gd_data_init(&data, &value, 1, 1, NULL);
+                const gd_status want = isfinite(value) ? GD_OK : GD_ERR_NONFINITE;
+                if (gd_data_validate(&data, 0) != want) {
+                    fail_msg("bits %016llx: not %s", (unsigned long long)bits,
+                             gd_strerror(want));
+                }
+            }
+        }
+    }
+    const size_t lengths[] = {1, 2, 3, 4, 5, 7, 8, 9, 255, 256, 257, 260, 511, 512, 513, 1027};
+    double *x = malloc(2 * 1027 * sizeof *x);
+    assert_non_null(x);
+    for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; ++l) {
+        const size_t len = lengths[l];
+        for (size_t layout = 0; layout < 3; ++layout) {
+            const size_t stride = layout == 2 ? 2 : 1;
+            for (size_t e = 0; e < stride * len; ++e) {
+                x[e] = e % stride == 0 ? (double)e - 300.5 : NAN;
+            }
+            gd_data data;
+            gd_data_init(&data, x, layout == 0 ? 1 : len, layout == 0 ? len : 1, NULL);
+            data.ldx = layout == 0 ? len : stride;
+            assert_int_equal(gd_data_validate(&data, 0), GD_OK);
+            for (size_t p = 0; p < len; ++p) {
+                const double saved = x[p * stride];
+                x[p * stride] = p % 2 == 0 ? NAN : -INFINITY;
+                if (gd_data_validate(&data, 0) != GD_ERR_NONFINITE) {
+                    fail_msg("length %zu, layout %zu, position %zu: not refused", len, layout,
+                             p);
+                }
+                x[p * stride] = saved;
+            }
+        }
+    }
+    free(x);
+}
+
 /* ---- CSV options ---- */
 
 static void test_robust_inputs__csv_options_out_of_range(void **state)
@@ -653,6 +869,10 @@ int main(void)
         cmocka_unit_test(test_robust_inputs__check_gradient_carries_a_models_nan),
         cmocka_unit_test(test_robust_inputs__edited_builtin_models_are_refused),
         cmocka_unit_test(test_robust_inputs__half_set_allocator_is_refused),
+        cmocka_unit_test(test_robust_inputs__nonfinite_anywhere_in_a_large_x),
+        cmocka_unit_test(test_robust_inputs__nonfinite_padding_is_not_data),
+        cmocka_unit_test(test_robust_inputs__finite_extremes_pass_on_threads),
+        cmocka_unit_test(test_robust_inputs__finite_scan_agrees_with_isfinite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -420,6 +420,66 @@ static void test_softmax__probabilities_sum_to_one(void **state)
     sample_free(&s);
 }
 
+/* Every row's loss and residual with k = 13 classes (not a multiple of any
+ * vector width) and scores over ±700, each within 1e−13 relative of a
+ * long-double logsumexp: the row is picked out by giving it the only non-zero
+ * weight, so the loss is its loss and ∇b its residual P − onehot(y), computed
+ * where it sits in the block (vectorised exp/log, src/kernels/vmath.c). */
+static void test_softmax__every_row_accurate_over_wide_scores(void **state)
+{
+    (void)state;
+    enum { N = 37, K = 13 };
+    double x[N], y[N], weights[N];
+    for (size_t i = 0; i < N; ++i) {
+        x[i] = -1.0 + 2.0 * (double)i / (double)(N - 1);
+        y[i] = (double)(i % K);
+        weights[i] = 0.0;
+    }
+    double theta[2 * K]; /* b (K), then W (1 × K) */
+    for (size_t c = 0; c < K; ++c) {
+        theta[c] = 3.0 * (double)c - 20.0;
+        theta[K + c] = 700.0 * ((double)c / (double)(K - 1) - 0.5) * ((c % 2) ? 1.0 : -0.7);
+    }
+    gd_model model;
+    assert_int_equal(gd_model_softmax(&model, 1, K, 0.0), GD_OK);
+    gd_data data;
+    gd_data_init(&data, x, N, 1, y);
+    data.weights = weights;
+    for (size_t row = 0; row < N; ++row) {
+        weights[row] = 1.0;
+        double grad[2 * K];
+        const double loss = model_loss_grad(&model, &data, theta, grad);
+        weights[row] = 0.0;
+        long double z[K];
+        scores(&x[row], 1, K, theta, z);
+        const size_t label = (size_t)y[row];
+        /* (max − z_label) + log(1 + Σ_{c ≠ argmax} e^(z_c − max)): lse − z_label
+         * would cancel even in long double (1e−10 off for a loss of 1e−8). */
+        size_t top = 0;
+        for (size_t c = 1; c < K; ++c) {
+            top = z[c] > z[top] ? c : top;
+        }
+        long double others = 0.0L;
+        for (size_t c = 0; c < K; ++c) {
+            others += c == top ? 0.0L : expl(z[c] - z[top]);
+        }
+        const double expected_loss = (double)((z[top] - z[label]) + log1pl(others));
+        /* Formed as logsumexp − z_label (two ~300s), a confident row's loss
+         * (~1e−5) was off by 1e−11 relative; now only z's own rounding. */
+        assert_true(ts_rel_diff(loss, expected_loss) < 1e-13);
+        for (size_t c = 0; c < K; ++c) {
+            /* P_c − [c = label] from the same split: e^(z_c − lse) would
+             * cancel z_c against lse, which under valgrind (long double
+             * computed as double) is 2.7e−14 off. */
+            const long double p_c = (c == top ? 1.0L : expl(z[c] - z[top])) / (1.0L + others);
+            const long double residual =
+                c != label ? p_c : (c == top ? -others / (1.0L + others) : p_c - 1.0L);
+            const double expected = (double)residual;
+            assert_true(fabs(grad[c] - expected) <= 1e-14 * fmax(1.0, fabs(expected)));
+        }
+    }
+}
+
 /* Margins of ±1000: e^1000 overflows a double. By hand, k = 3, m = 1,
  * b = 0, W = (1000, 0, −1000): for x = 1, z = (1000, 0, −1000), P = (1, 0, 0);
  * for x = −1, z = (−1000, 0, 1000), P = (0, 0, 1). Rows (x, y) = (1, 0),
@@ -687,6 +747,7 @@ int main(void)
         cmocka_unit_test(test_softmax__objective_and_gradient_match_direct_loops),
         cmocka_unit_test(test_softmax__probabilities_sum_to_one),
         cmocka_unit_test(test_softmax__extreme_margins_stay_finite),
+        cmocka_unit_test(test_softmax__every_row_accurate_over_wide_scores),
         cmocka_unit_test(test_softmax__two_classes_match_logistic),
         cmocka_unit_test(test_softmax__iris_fit_matches_newton),
         cmocka_unit_test(test_softmax__invalid_labels_are_refused),

@@ -139,6 +139,11 @@ GDLEARN_EXPORT void gd_data_init(gd_data *data, const double *x, size_t n_rows,
  * Every number in X (the first n_features of each row), y (if given) and the
  * weights (if given) must be finite; weights must be ≥ 0 with a positive sum
  * S whose reciprocal 1/S is finite (subnormal weights alone are refused).
+ * Padding between n_features and ldx is not data and is not checked.
+ *
+ * Runs on the calling thread. gd_fit, gd_predict, gd_objective and
+ * gd_check_gradient make the same checks with the same statuses, but scan X
+ * on up to gd_model.n_threads threads (the count the model's evaluations use).
  *
  * @param[in] data the view.
  * @param[in] need_y nonzero if y is required.

@@ -56,8 +56,14 @@ double gdi_weight_sum(const gd_data *data);
 /* Largest |v_j|; NaN if any v_j is NaN. */
 double gdi_max_abs(const double *v, size_t n);
 
-/* 1 if every v_j is finite. */
+/* 1 if every v_j is finite (a branch-free scan, vectorised: src/core/data.c). */
 int gdi_all_finite(const double *v, size_t n);
+
+/* gd_data_validate, with the scan of X split over the threads one kernel
+ * evaluation would use for a model asking for n_threads (gdi_threads_for, a
+ * row's work n_features; 0: the default). Same checks, same order, same
+ * statuses: GD_ERR_NONFINITE whichever chunk of rows holds the Inf/NaN. */
+gd_status gdi_data_validate_threads(const gd_data *data, int need_y, unsigned n_threads);
 
 /* Seeded generator (splitmix64): no global state. */
 typedef struct gdi_rng {

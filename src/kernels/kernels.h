@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "core/internal.h"
+#include "core/threads.h"
 
 /* ---- Keeping every BLAS call on the calling thread (src/kernels/affine.c) ----
  *
@@ -45,43 +46,9 @@ typedef struct gdi_block_shape {
 
 gdi_block_shape gdi_block_shape_for(size_t n_features, size_t n_outputs);
 
-/* ---- Threads over contiguous row chunks (src/kernels/chunks.c) ---- */
-
-/* The most threads an explicit gd_model.n_threads is taken up to. */
-#define GDI_MAX_THREADS ((size_t)1024)
-/* The default (n_threads = 0) uses the online CPUs, but never more than this:
- * the workspace is sized for it without asking the system. */
-#define GDI_DEFAULT_THREADS_MAX ((size_t)8)
-/* Multiply-adds of X·W each thread must get: a second thread is started from
- * 2·2¹⁷ (2 MiB of X for one output). Starting and joining a thread costs
- * ~10 µs on an idle machine, but far more when the other core is busy:
- * logistic, m = 16, with a niced process on the other core, 2 threads lost
- * 12% at 2¹⁸ multiply-adds, broke even at 2¹⁹ and won 25–30% from 2²⁰. */
-#define GDI_THREAD_MIN_WORK ((size_t)131072)
-/* Rows each thread must get: the caller adds the T − 1 partial gradients
- * (m·k each) alone, which must stay small against a chunk's own work. */
-#define GDI_THREAD_MIN_ROWS ((size_t)64)
-
-/* Threads one evaluation over n_rows rows of `row_work` multiply-adds each
- * will use, for a model asking for `requested` (0: the default). Never more
- * than gdi_threads_bound() with the same arguments, and never decreasing as
- * n_rows grows. 1 for small problems. */
-size_t gdi_threads_for(unsigned requested, size_t n_rows, size_t row_work);
-
-/* The largest value gdi_threads_for() can give for these arguments, whatever
- * the machine: what workspace is sized for. */
-size_t gdi_threads_bound(unsigned requested, size_t n_rows, size_t row_work);
-
-/* Work on rows [row_begin, row_end) as chunk number `chunk`. */
-typedef gd_status (*gdi_chunk_fn)(void *task, size_t chunk, size_t row_begin, size_t row_end);
-
-/* Split rows [0, n_rows) into n_chunks contiguous chunks, as even as possible
- * and fixed by (n_rows, n_chunks) alone, and run fn on each: chunk 0 on the
- * calling thread, the others on threads of their own, all joined before the
- * return. A thread that cannot be started leaves its chunk to the calling
- * thread, so the result is the same. A chunk may be empty (n_chunks >
- * n_rows). Returns the first failing status in chunk order, or GD_OK. */
-gd_status gdi_run_chunks(size_t n_chunks, size_t n_rows, gdi_chunk_fn fn, void *task);
+/* ---- Threads over contiguous row chunks: gdi_run_chunks, gdi_threads_for,
+ * gdi_threads_bound and their constants live in core (src/core/threads.h),
+ * which the data validation shares with the kernels. ---- */
 
 /* ---- One-pass loss and gradient of the three built-in models (onepass.c) ---- */
 
@@ -101,8 +68,9 @@ typedef struct gdi_affine_model {
     unsigned n_threads;       /* as gd_model.n_threads */
     gdi_residual_fn residual; /* the per-block loss and residual */
     /* Nonzero if the residual costs about as much as reading its rows
-     * (exp, log1p per row): the next block is then prefetched while it
-     * runs (onepass.c). Linear regression's is too cheap to hide anything. */
+     * (softmax: k exps per row): the next block is then prefetched while it
+     * runs (onepass.c). Linear regression's is too cheap to hide anything,
+     * and so is logistic regression's since its exp/log1p are vectorised. */
     int costly_residual;
 } gdi_affine_model;
 
@@ -156,12 +124,33 @@ double gdi_sigmoid(double z);
 /* softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^−|z|). */
 double gdi_softplus(double z);
 
-/* One row of the logistic loss: returns softplus(z) − y·z for y = positive
- * (0 or 1) and sets *residual = σ(z) − y. */
-double gdi_logistic_row(double z, int positive, double *residual);
+/* Block forms of the above over arrays, through the vector math below: the
+ * same formulas, element by element, with exp/log1p from gdi_v*. */
 
-/* In place, z (n_classes ≥ 1 values) becomes softmax(z), computed with the
- * maximum subtracted; returns logsumexp(z) of the values given. */
-double gdi_softmax_row(double *z, size_t n_classes);
+/* In place, z[i] becomes σ(z[i]) for i < n. */
+void gdi_sigmoid_rows(double *z, size_t n);
+
+/* The logistic loss of n rows with margins z, labels y (each 0 or 1: the
+ * caller checks) and weights s (NULL: all 1): returns Σ sᵢ(softplus(zᵢ) − yᵢzᵢ),
+ * sets *sum_residual = Σ rᵢ and z[i] = rᵢ = sᵢ(σ(zᵢ) − yᵢ) in place. */
+double gdi_logistic_rows(double *z, const double *y, const double *s, size_t n,
+                         double *sum_residual);
+
+/* In place, each of the n_rows rows of z (n_rows × n_classes, contiguous)
+ * becomes its softmax, with the row maximum subtracted. Unless log_sum is
+ * NULL, logsumexp of row i as given is row_max[i] + log_sum[i], with log_sum[i]
+ * = log1p(Σ of the row's other terms e^(z_c − max)): kept apart so that a
+ * caller can form logsumexp − z_label as (max − z_label) + log_sum, exact
+ * to an ulp also for a confident row's tiny loss. */
+void gdi_softmax_rows(double *z, size_t n_rows, size_t n_classes, double *row_max,
+                      double *log_sum);
+
+/* ---- exp and log1p over arrays (src/kernels/vmath.c) ----
+ * out[i] = f(in[i]) for i < n; out == in is allowed (no other overlap). With
+ * GCC on x86-64 glibc they go through libmvec, vectorised for the CPU (≤ 4 ulp
+ * from libm's scalar result); the bits depend only on the CPU and n. */
+void gdi_vexp(const double *in, double *out, size_t n);
+void gdi_vlog1p(const double *in, double *out, size_t n);
+
 
 #endif /* GDLEARN_KERNELS_H */

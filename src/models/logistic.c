@@ -15,19 +15,15 @@ static gd_status logistic_residual(const gd_data *data, size_t start, size_t row
     (void)k;
     const double *y = data->y + start;
     const double *weights = data->weights != NULL ? data->weights + start : NULL;
-    double sum_loss = 0.0;
-    double sum_residual = 0.0;
+    int bad_label = 0; /* no early exit: the loop vectorises */
     for (size_t i = 0; i < rows; ++i) {
-        const double s = weights != NULL ? weights[i] : 1.0;
-        const double label = y[i];
-        if (label != 0.0 && label != 1.0) {
-            return GD_ERR_LABEL; /* gd_fit refuses it first (logistic_check_data) */
-        }
-        double r;
-        sum_loss += s * gdi_logistic_row(z[i], label == 1.0, &r);
-        z[i] = s * r;
-        sum_residual += s * r;
+        bad_label |= (y[i] != 0.0) & (y[i] != 1.0);
     }
+    if (bad_label) {
+        return GD_ERR_LABEL; /* gd_fit refuses it first (logistic_check_data) */
+    }
+    double sum_residual;
+    const double sum_loss = gdi_logistic_rows(z, y, weights, rows, &sum_residual);
     *loss += sum_loss;
     if (intercept != NULL) {
         intercept[0] += sum_residual;
@@ -43,7 +39,10 @@ static gdi_affine_model logistic_affine(const gd_model *self)
         .l2 = self->l2,
         .n_threads = self->n_threads,
         .residual = logistic_residual,
-        .costly_residual = 1,
+        /* Vectorised exp/log1p (kernels/vmath.h): ~2 ns a row, too little
+         * to hide prefetches behind — 1e6×50 on 2 threads, gdlearn-bench:
+         * 28.2 ms per evaluation without, 34.8 with. */
+        .costly_residual = 0,
     };
     return affine;
 }
@@ -62,9 +61,7 @@ static gd_status logistic_loss_grad(const gd_model *self, const double *theta,
 static void sigmoid_block(double *out, size_t rows, size_t k)
 {
     (void)k;
-    for (size_t i = 0; i < rows; ++i) {
-        out[i] = gdi_sigmoid(out[i]);
-    }
+    gdi_sigmoid_rows(out, rows);
 }
 
 /* P(y = 1) per row, written straight into out: no scratch. */

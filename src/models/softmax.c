@@ -18,25 +18,40 @@ static gd_status softmax_residual(const gd_data *data, size_t start, size_t rows
     const double *y = data->y + start;
     const double *weights = data->weights != NULL ? data->weights + start : NULL;
     double sum_loss = 0.0;
-    for (size_t i = 0; i < rows; ++i) {
-        double *z = z_block + i * k;
-        const double s = weights != NULL ? weights[i] : 1.0;
-        /* gd_fit has checked the labels (softmax_check_data); checked again
-         * here because the index addresses memory, and a caller may call
-         * loss_grad directly. */
-        size_t label;
-        if (!gdi_label_index(y[i], k, &label)) {
-            return GD_ERR_LABEL;
+    /* A group of rows at a time: the labels' z first, then softmax and
+     * logsumexp of the whole group (vectorised exp/log), then the residual. */
+    enum { GROUP = 64 };
+    size_t label[GROUP];
+    double z_label[GROUP];
+    double row_max[GROUP];
+    double log_sum[GROUP];
+    for (size_t g = 0; g < rows; g += GROUP) {
+        const size_t len = rows - g < GROUP ? rows - g : GROUP;
+        double *zg = z_block + g * k;
+        for (size_t i = 0; i < len; ++i) {
+            /* gd_fit has checked the labels (softmax_check_data); checked
+             * again here because the index addresses memory, and a caller
+             * may call loss_grad directly. */
+            if (!gdi_label_index(y[g + i], k, &label[i])) {
+                return GD_ERR_LABEL;
+            }
+            z_label[i] = zg[i * k + label[i]];
         }
-        const double z_label = z[label];
-        sum_loss += s * (gdi_softmax_row(z, k) - z_label);
-        z[label] -= 1.0;
-        for (size_t c = 0; c < k; ++c) {
-            z[c] *= s;
-        }
-        if (intercept != NULL) {
+        gdi_softmax_rows(zg, len, k, row_max, log_sum);
+        for (size_t i = 0; i < len; ++i) {
+            double *z = zg + i * k;
+            const double s = weights != NULL ? weights[g + i] : 1.0;
+            /* logsumexp − z_label, without the cancellation of two large
+             * terms when the label's score is the largest by far. */
+            sum_loss += s * ((row_max[i] - z_label[i]) + log_sum[i]);
+            z[label[i]] -= 1.0;
             for (size_t c = 0; c < k; ++c) {
-                intercept[c] += z[c];
+                z[c] *= s;
+            }
+            if (intercept != NULL) {
+                for (size_t c = 0; c < k; ++c) {
+                    intercept[c] += z[c];
+                }
             }
         }
     }
@@ -70,9 +85,7 @@ static gd_status softmax_loss_grad(const gd_model *self, const double *theta,
 
 static void softmax_block(double *out, size_t rows, size_t k)
 {
-    for (size_t i = 0; i < rows; ++i) {
-        (void)gdi_softmax_row(out + i * k, k);
-    }
+    gdi_softmax_rows(out, rows, k, NULL, NULL);
 }
 
 /* k probabilities per row, computed straight into out: no scratch. */

@@ -1,4 +1,5 @@
-/* Threads over contiguous chunks of rows, for one evaluation (DESIGN §5).
+/* Threads over contiguous chunks of rows, for one evaluation (DESIGN §5) or
+ * one scan of X for NaN/Inf (gdi_data_validate_threads, src/core/data.c).
  *
  * Threads are started per call and joined before it returns: a gd_model has
  * no life cycle in which a pool could be made and destroyed, and the library
@@ -9,7 +10,8 @@
  * call to call, whichever threads actually ran. */
 #define _POSIX_C_SOURCE 200809L
 
-#include "kernels/kernels.h"
+#include "core/internal.h"
+#include "core/threads.h"
 
 #ifdef GDLEARN_HAVE_PTHREAD
 #include <pthread.h>
