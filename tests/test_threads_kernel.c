@@ -257,8 +257,9 @@ static void check_sizes(kind which)
     static const size_case cases[] = {
         {1, 3, 0, 0},     {3, 5, 1, 1},       {257, 7, 0, 0},  {1000, 33, 3, 1},
         {30011, 19, 0, 1}, {5, 10007, 0, 0}, {2, 70001, 1, 1},
-        /* m + block rows > 240: one output goes row by row (ddot/daxpy),
-         * on several threads (kernels.h, GDI_GEMV_STACK_SUM). */
+        /* m + block rows > 240: one output goes through dgemv in column
+         * panels of 240 − rows (224 + 76 here), on several threads
+         * (kernels.h, GDI_GEMV_STACK_SUM). */
         {3001, 300, 2, 1},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c) {

@@ -30,10 +30,16 @@ gdi_block_shape gdi_block_shape_for(size_t n_features, size_t n_outputs)
     } else if (n_features > 0) {
         shape.rows = min_size(elems / n_features, GDI_BLOCK_ROWS);
     }
-    if (n_outputs <= 1 && n_features < GDI_GEMV_STACK_SUM) {
-        /* dgemv's scratch on the stack (kernels.h); for larger m,
-         * gdi_affine_rows goes row by row and the block shape is moot. */
-        shape.rows = min_size(shape.rows, GDI_GEMV_STACK_SUM - n_features);
+    if (n_outputs <= 1 && n_features > 0) {
+        if (n_features < GDI_GEMV_STACK_SUM) {
+            /* dgemv's scratch on the stack (kernels.h): rows + m ≤ 240. */
+            shape.rows = min_size(shape.rows, GDI_GEMV_STACK_SUM - n_features);
+        } else if (shape.rows < GDI_WIDE_BLOCK_ROWS) {
+            /* Wide rows go through dgemv in column panels of 240 − rows:
+             * 16 rows a block where 16 rows fit GDI_WIDE_BLOCK_ELEMS. */
+            shape.rows = min_size(GDI_WIDE_BLOCK_ROWS, GDI_WIDE_BLOCK_ELEMS / n_features);
+            shape.rows = shape.rows == 0 ? 1 : shape.rows;
+        }
     }
     shape.panel = n_features == 0 ? 1 : min_size(n_features, limit / shape.rows);
     if (shape.panel == 0) {
@@ -42,17 +48,20 @@ gdi_block_shape gdi_block_shape_for(size_t n_features, size_t n_outputs)
     return shape;
 }
 
-/* Whether dgemv on n_rows × n_features would take its scratch from
- * OpenBLAS's locked pool (kernels.h): then we go row by row instead. */
-static int rowwise(size_t n_rows, size_t n_features)
+/* Whether a block of n_rows rows goes row by row (ddot, daxpy) rather than
+ * through dgemv: when dgemv's scratch would leave fewer than
+ * GDI_GEMV_STACK_SUM / 2 columns per panel on the stack (kernels.h). */
+static int rowwise(size_t n_rows)
 {
-    return n_features >= GDI_GEMV_STACK_SUM || n_rows > GDI_GEMV_STACK_SUM - n_features;
+    return n_rows > GDI_GEMV_STACK_SUM / 2;
 }
 
-/* Features per dgemv call for a block of n_rows rows. */
+/* Features per dgemv call for a block of n_rows rows: serial inside OpenBLAS,
+ * and rows + panel ≤ GDI_GEMV_STACK_SUM so that its scratch is on the stack. */
 static size_t gemv_panel(size_t n_rows, size_t n_features)
 {
     size_t panel = n_rows == 0 ? n_features : GDI_GEMV_SERIAL_MAX / n_rows;
+    panel = min_size(panel, GDI_GEMV_STACK_SUM - n_rows); /* n_rows ≤ 120 here */
     return panel == 0 ? 1 : min_size(panel, n_features);
 }
 
@@ -65,7 +74,7 @@ void gdi_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t l
     if (n_features == 0 || n_rows == 0) {
         return;
     }
-    if (rowwise(n_rows, n_features)) {
+    if (rowwise(n_rows)) {
         for (size_t j = 0; j < n_features; j += GDI_GEMV_SERIAL_MAX) {
             const size_t cols = min_size(GDI_GEMV_SERIAL_MAX, n_features - j);
             for (size_t i = 0; i < n_rows; ++i) {
@@ -88,7 +97,7 @@ void gdi_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size
     if (n_features == 0 || n_rows == 0) {
         return;
     }
-    if (rowwise(n_rows, n_features)) {
+    if (rowwise(n_rows)) {
         for (size_t j = 0; j < n_features; j += GDI_GEMV_SERIAL_MAX) {
             const size_t cols = min_size(GDI_GEMV_SERIAL_MAX, n_features - j);
             for (size_t i = 0; i < n_rows; ++i) {

@@ -26,15 +26,23 @@
  * bytes, 256 doubles), otherwise from its shared memory pool
  * (blas_memory_alloc), under a lock that our threads then take for every
  * block: linear and logistic with m = 500, 8-row blocks, got only 1.1× faster
- * with 2 threads against 1.9× for a read of X. So a block of rows × m stays
- * within rows + m ≤ GDI_GEMV_STACK_SUM, and for m too large for that the one-
- * output kernels go row by row with ddot and daxpy (no scratch; serial below
- * 10000 elements, so they get panels of GDI_GEMV_SERIAL_MAX columns). */
+ * with 2 threads against 1.9× for a read of X. So every dgemv call (a block's
+ * rows × a panel of its columns) keeps rows + panel ≤ GDI_GEMV_STACK_SUM: for
+ * m < 240 a block has at most 240 − m rows, and for wider rows the block is
+ * cut into column panels of 240 − rows. (A block of more than 120 rows — only
+ * with a BLAS-size limit forcing it — goes row by row through ddot and daxpy,
+ * which take no scratch.) */
 #define GDI_GEMV_STACK_SUM ((size_t)240)
 #define GDI_GEMM_SERIAL_MAX ((size_t)262144)
 /* Elements of X per block: 32 KiB, so a block read for Z is still in L1/L2
  * when Xᵀr reads it again. */
 #define GDI_BLOCK_ELEMS ((size_t)4096)
+/* Wide one-output rows (m ≥ GDI_GEMV_STACK_SUM) take GDI_WIDE_BLOCK_ROWS rows a
+ * block where they fit GDI_WIDE_BLOCK_ELEMS (128 KiB, in L2), not the 8 of
+ * 32 KiB at m = 500: fewer, larger dgemv panels (2e5×500, 2 threads,
+ * gdlearn-bench: 42–44 ms per evaluation against 44–48). */
+#define GDI_WIDE_BLOCK_ROWS ((size_t)16)
+#define GDI_WIDE_BLOCK_ELEMS ((size_t)16384)
 
 /* The geometry of one block: `rows` rows of X, cut into column panels of at
  * most `panel` features, such that one BLAS call (rows × panel × n_outputs)
