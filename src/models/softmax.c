@@ -45,8 +45,10 @@ static gd_status softmax_residual(const gd_data *data, size_t start, size_t rows
              * terms when the label's score is the largest by far. */
             sum_loss += s * ((row_max[i] - z_label[i]) + log_sum[i]);
             z[label[i]] -= 1.0;
-            for (size_t c = 0; c < k; ++c) {
-                z[c] *= s;
+            if (weights != NULL) {
+                for (size_t c = 0; c < k; ++c) {
+                    z[c] *= s;
+                }
             }
             if (intercept != NULL) {
                 for (size_t c = 0; c < k; ++c) {
