@@ -411,6 +411,7 @@ static void test_logistic__every_row_accurate_over_all_margins(void **state)
     gd_data_init(&data, x, N, 1, y);
     data.weights = weights;
     const double theta[2] = {0.0, 1.0};
+    long double loss_sum = 0.0L, residual_sum = 0.0L;
     for (size_t row = 0; row < N; ++row) {
         weights[row] = 1.0;
         double grad[2];
@@ -423,11 +424,20 @@ static void test_logistic__every_row_accurate_over_all_margins(void **state)
         const double expected_residual = (double)(sigma - y[row]);
         assert_true(ts_rel_diff(loss, (double)expected_loss) < 1e-14
                     || fabs(loss - (double)expected_loss) < 1e-300);
+        loss_sum += expected_loss;
+        residual_sum += sigma - y[row];
         /* σ(z) − y cancels for a well classified row (as in any form of
          * it): the residual is good to an ulp of 1, not of itself. */
         assert_true(fabs(grad[0] - expected_residual) <= 1e-15);
         assert_true(fabs(grad[1] - expected_residual * x[row]) <= 1e-15 * fmax(1.0, fabs(x[row])));
     }
+    /* The same rows without weights (the unweighted loop): the mean loss
+     * and mean residual. */
+    data.weights = NULL;
+    double grad[2];
+    const double mean_loss = model_loss_grad(&model, &data, theta, grad);
+    assert_true(ts_rel_diff(mean_loss, (double)(loss_sum / N)) < 1e-14);
+    assert_true(fabs(grad[0] - (double)(residual_sum / N)) <= 1e-15);
     /* Predictions, every row: σ(z) within 1e−14 relative. */
     double p[N];
     assert_int_equal(gd_predict(&model, theta, &data, p), GD_OK);

@@ -445,6 +445,7 @@ static void test_softmax__every_row_accurate_over_wide_scores(void **state)
     gd_data data;
     gd_data_init(&data, x, N, 1, y);
     data.weights = weights;
+    long double loss_sum = 0.0L;
     for (size_t row = 0; row < N; ++row) {
         weights[row] = 1.0;
         double grad[2 * K];
@@ -467,6 +468,7 @@ static void test_softmax__every_row_accurate_over_wide_scores(void **state)
         /* Formed as logsumexp − z_label (two ~300s), a confident row's loss
          * (~1e−5) was off by 1e−11 relative; now only z's own rounding. */
         assert_true(ts_rel_diff(loss, expected_loss) < 1e-13);
+        loss_sum += (z[top] - z[label]) + log1pl(others);
         for (size_t c = 0; c < K; ++c) {
             /* P_c − [c = label] from the same split: e^(z_c − lse) would
              * cancel z_c against lse, which under valgrind (long double
@@ -478,6 +480,11 @@ static void test_softmax__every_row_accurate_over_wide_scores(void **state)
             assert_true(fabs(grad[c] - expected) <= 1e-14 * fmax(1.0, fabs(expected)));
         }
     }
+    /* The same rows without weights (the unweighted branch): the mean loss. */
+    data.weights = NULL;
+    double grad[2 * K];
+    const double mean_loss = model_loss_grad(&model, &data, theta, grad);
+    assert_true(ts_rel_diff(mean_loss, (double)(loss_sum / N)) < 1e-13);
 }
 
 /* Margins of ±1000: e^1000 overflows a double. By hand, k = 3, m = 1,

@@ -48,12 +48,15 @@ gdi_block_shape gdi_block_shape_for(size_t n_features, size_t n_outputs)
     return shape;
 }
 
-/* Whether a block of n_rows rows goes row by row (ddot, daxpy) rather than
- * through dgemv: when dgemv's scratch would leave fewer than
- * GDI_GEMV_STACK_SUM / 2 columns per panel on the stack (kernels.h). */
-static int rowwise(size_t n_rows)
+/* Whether a block goes row by row (ddot, daxpy) rather than through dgemv:
+ * when dgemv's scratch would leave a panel narrower than min(m, 120) columns
+ * on the stack (rows + panel ≤ GDI_GEMV_STACK_SUM, kernels.h), or when the
+ * block has fewer than GDI_GEMV_MIN_ROWS rows (m > 4096: one ddot over up to
+ * 9215 columns beats dgemv panels of 1 × 239). */
+static int rowwise(size_t n_rows, size_t n_features)
 {
-    return n_rows > GDI_GEMV_STACK_SUM / 2;
+    const size_t narrowest = min_size(n_features, GDI_GEMV_STACK_SUM / 2);
+    return n_rows < GDI_GEMV_MIN_ROWS || n_rows > GDI_GEMV_STACK_SUM - narrowest;
 }
 
 /* Features per dgemv call for a block of n_rows rows: serial inside OpenBLAS,
@@ -61,7 +64,7 @@ static int rowwise(size_t n_rows)
 static size_t gemv_panel(size_t n_rows, size_t n_features)
 {
     size_t panel = n_rows == 0 ? n_features : GDI_GEMV_SERIAL_MAX / n_rows;
-    panel = min_size(panel, GDI_GEMV_STACK_SUM - n_rows); /* n_rows ≤ 120 here */
+    panel = min_size(panel, GDI_GEMV_STACK_SUM - n_rows); /* n_rows < 240: !rowwise */
     return panel == 0 ? 1 : min_size(panel, n_features);
 }
 
@@ -74,7 +77,7 @@ void gdi_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t l
     if (n_features == 0 || n_rows == 0) {
         return;
     }
-    if (rowwise(n_rows)) {
+    if (rowwise(n_rows, n_features)) {
         for (size_t j = 0; j < n_features; j += GDI_GEMV_SERIAL_MAX) {
             const size_t cols = min_size(GDI_GEMV_SERIAL_MAX, n_features - j);
             for (size_t i = 0; i < n_rows; ++i) {
@@ -97,7 +100,7 @@ void gdi_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size
     if (n_features == 0 || n_rows == 0) {
         return;
     }
-    if (rowwise(n_rows)) {
+    if (rowwise(n_rows, n_features)) {
         for (size_t j = 0; j < n_features; j += GDI_GEMV_SERIAL_MAX) {
             const size_t cols = min_size(GDI_GEMV_SERIAL_MAX, n_features - j);
             for (size_t i = 0; i < n_rows; ++i) {

@@ -29,10 +29,12 @@
  * with 2 threads against 1.9× for a read of X. So every dgemv call (a block's
  * rows × a panel of its columns) keeps rows + panel ≤ GDI_GEMV_STACK_SUM: for
  * m < 240 a block has at most 240 − m rows, and for wider rows the block is
- * cut into column panels of 240 − rows. (A block of more than 120 rows — only
- * with a BLAS-size limit forcing it — goes row by row through ddot and daxpy,
- * which take no scratch.) */
+ * cut into column panels of 240 − rows. A block given with more rows than
+ * that (gd_predict_class's, of up to GDI_BLOCK_ROWS) or with fewer than
+ * GDI_GEMV_MIN_ROWS goes row by row through ddot and daxpy, which take no
+ * scratch (affine.c, rowwise). */
 #define GDI_GEMV_STACK_SUM ((size_t)240)
+#define GDI_GEMV_MIN_ROWS ((size_t)4)
 #define GDI_GEMM_SERIAL_MAX ((size_t)262144)
 /* Elements of X per block: 32 KiB, so a block read for Z is still in L1/L2
  * when Xᵀr reads it again. */

@@ -49,7 +49,7 @@ void gdi_sigmoid_rows(double *z, size_t n)
     }
 }
 
-/* One row of the logistic loss, for rows_weighted / rows_unit below: adds
+/* One row of the logistic loss, for logistic_rows below: adds
  * s(softplus(z) − y·z) to *loss and r = s(σ(z) − y) to *residuals, returns r.
  * σ(z) and softplus(±z) share e^−|z|: one exp per row instead of two, with
  * the values gdi_sigmoid and gdi_softplus give. softplus(z) − y·z is
@@ -68,8 +68,8 @@ void gdi_sigmoid_rows(double *z, size_t n)
     } while (0)
 
 GDI_VEC_CLONES
-double gdi_logistic_rows(double *z, const double *y, const double *s, size_t n,
-                         double *sum_residual)
+double logistic_rows(double *z, const double *y, const double *s, size_t n,
+                     double *sum_residual)
 {
     double loss = 0.0;
     double residuals = 0.0;
@@ -89,6 +89,12 @@ double gdi_logistic_rows(double *z, const double *y, const double *s, size_t n,
     }
     *sum_residual = residuals;
     return loss;
+}
+
+double gdi_logistic_rows(double *z, const double *y, const double *s, size_t n,
+                         double *sum_residual)
+{
+    return logistic_rows(z, y, s, n, sum_residual);
 }
 
 void gdi_softmax_rows(double *z, size_t n_rows, size_t n_classes, double *row_max,

@@ -22,7 +22,7 @@
 #include "kernels/vmath.h"
 
 GDI_VEC_CLONES
-void gdi_vexp(const double *in, double *out, size_t n)
+void vexp(const double *in, double *out, size_t n)
 {
     GDI_VEC_LOOP
     for (size_t i = 0; i < n; ++i) {
@@ -31,10 +31,20 @@ void gdi_vexp(const double *in, double *out, size_t n)
 }
 
 GDI_VEC_CLONES
-void gdi_vlog1p(const double *in, double *out, size_t n)
+void vlog1p(const double *in, double *out, size_t n)
 {
     GDI_VEC_LOOP
     for (size_t i = 0; i < n; ++i) {
         out[i] = log1p(in[i]);
     }
+}
+
+void gdi_vexp(const double *in, double *out, size_t n)
+{
+    vexp(in, out, n);
+}
+
+void gdi_vlog1p(const double *in, double *out, size_t n)
+{
+    vlog1p(in, out, n);
 }

@@ -3,7 +3,10 @@
  * (src/CMakeLists.txt sets it on them when GDLEARN_HAVE_LIBMVEC).
  *
  * GDI_VEC_CLONES before a function compiles it three times (AVX-512, AVX2,
- * baseline x86-64) and picks one at load time by the CPU; GDI_VEC_LOOP before
+ * baseline x86-64) and picks one at load time by the CPU. It makes the
+ * function static: GCC 12 exports the dispatcher of a non-static clone from
+ * the shared library whatever its visibility, so each cloned function is
+ * reached through a plain internal wrapper. GDI_VEC_LOOP before
  * a loop asks for it to be vectorised (its iterations are independent),
  * GDI_VEC_LOOP_SUM(a, b) likewise with a and b summed across iterations —
  * lane by lane and then the lanes, an order fixed by the loop's length. exp
@@ -20,12 +23,12 @@
  * are the same functions with their vector variants named (libmvec ABI). */
 double exp(double) __attribute__((simd("notinbranch")));
 double log1p(double) __attribute__((simd("notinbranch")));
-#define GDI_VEC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define GDI_VEC_CLONES static __attribute__((target_clones("avx512f", "avx2", "default")))
 #define GDI_VEC_LOOP _Pragma("omp simd")
 #define GDI_VEC_PRAGMA(text) _Pragma(#text)
 #define GDI_VEC_LOOP_SUM(a, b) GDI_VEC_PRAGMA(omp simd reduction(+ : a, b))
 #else
-#define GDI_VEC_CLONES
+#define GDI_VEC_CLONES static
 #define GDI_VEC_LOOP
 #define GDI_VEC_LOOP_SUM(a, b)
 #endif
