@@ -10,23 +10,13 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_sys.h"
 #include "core/internal.h"
 #include "gdlearn/gdlearn.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static volatile double sink;
 
 /* The scan before issue 7, verbatim: gd_data_validate's loop over rows
  * calling the old gdi_all_finite. */
@@ -51,42 +41,10 @@ static gd_status old_scan(const gd_data *data)
     return GD_OK;
 }
 
-typedef struct stream_part {
-    const double *x;
-    size_t n;
-    double sum;
-} stream_part;
-
-static void *stream_part_run(void *arg)
+/* bench_stream_read (bench_sys.c, the read gdlearn-bench takes as its limit). */
+static gd_status stream_read(const double *x, size_t n, unsigned threads)
 {
-    stream_part *part = arg;
-    double acc[8] = {0};
-    size_t i = 0;
-    for (; i + 8 <= part->n; i += 8) {
-        for (size_t a = 0; a < 8; ++a) {
-            acc[a] += part->x[i + a];
-        }
-    }
-    for (; i < part->n; ++i) {
-        acc[0] += part->x[i];
-    }
-    part->sum = acc[0] + acc[1] + acc[2] + acc[3] + acc[4] + acc[5] + acc[6] + acc[7];
-    return NULL;
-}
-
-static gd_status stream_read(const double *x, size_t n, int threads)
-{
-    stream_part parts[2] = {{x, threads == 2 ? n / 2 : n, 0.0}, {x + n / 2, n - n / 2, 0.0}};
-    pthread_t thread;
-    if (threads == 2 && pthread_create(&thread, NULL, stream_part_run, &parts[1]) != 0) {
-        return GD_ERR_NOMEM;
-    }
-    stream_part_run(&parts[0]);
-    if (threads == 2) {
-        pthread_join(thread, NULL);
-    }
-    sink = sink + parts[0].sum + (threads == 2 ? parts[1].sum : 0.0);
-    return GD_OK;
+    return bench_stream_read(x, n, threads) < 0.0 ? GD_ERR_NOMEM : GD_OK;
 }
 
 enum { OLD, PUBLIC, T1, T2, T0, SUM1, SUM2, N_WAYS };
@@ -153,9 +111,9 @@ int main(int argc, char **argv)
     /* Interleaved rounds, so that a busy spell on the machine hits every way. */
     for (int r = 0; r < repeats; ++r) {
         for (int way = 0; way < N_WAYS; ++way) {
-            const double start = now();
+            const double start = bench_now();
             const gd_status status = run_way(way, &data);
-            times[way * repeats + r] = now() - start;
+            times[way * repeats + r] = bench_now() - start;
             if (status != GD_OK) {
                 fprintf(stderr, "%s: %s\n", way_names[way], gd_strerror(status));
                 return 1;
