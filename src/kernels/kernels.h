@@ -128,14 +128,9 @@ void gdi_accumulate_xt_r_multi(const double *x, size_t n_rows, size_t n_features
 
 /* Stable forms (src/kernels/stable.c, docs/classification.md). */
 
-/* σ(z) = 1/(1 + e^−z), without overflow for any finite z. */
-double gdi_sigmoid(double z);
-
-/* softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^−|z|). */
-double gdi_softplus(double z);
-
-/* Block forms of the above over arrays, through the vector math below: the
- * same formulas, element by element, with exp/log1p from gdi_v*. */
+/* σ(z) = 1/(1 + e^−z) and softplus(z) = log(1 + e^z) = max(z, 0) +
+ * log1p(e^−|z|), over arrays, through the vector math below (exp/log1p from
+ * gdi_v*): only e^−|z| is ever taken, so nothing overflows for any z. */
 
 /* In place, z[i] becomes σ(z[i]) for i < n. */
 void gdi_sigmoid_rows(double *z, size_t n);

@@ -7,20 +7,12 @@
 #include "kernels/kernels.h"
 #include "kernels/vmath.h"
 
-double gdi_sigmoid(double z)
+/* σ(z) from e = e^−|z| ∈ (0, 1]: 1/(1 + e) for z ≥ 0, e/(1 + e) for z < 0 —
+ * exp of a non-positive argument only, so no overflow, and 1 − σ is never
+ * formed by cancellation; one select, which the vectoriser takes. */
+static inline double sigmoid_from(double z, double e)
 {
-    /* exp of a non-positive argument only: no overflow, and 1 − σ is never
-     * formed by cancellation. */
-    if (z >= 0.0) {
-        return 1.0 / (1.0 + exp(-z));
-    }
-    const double e = exp(z);
-    return e / (1.0 + e);
-}
-
-double gdi_softplus(double z)
-{
-    return fmax(z, 0.0) + log1p(exp(-fabs(z)));
+    return (z >= 0.0 ? 1.0 : e) / (1.0 + e);
 }
 
 /* Rows per group of the block forms below: their scratch (a few arrays of
@@ -42,24 +34,22 @@ void gdi_sigmoid_rows(double *z, size_t n)
             e[i] = -fabs(zb[i]);
         }
         gdi_vexp(e, e, len);
-        /* gdi_sigmoid's two branches, as one select. */
         for (size_t i = 0; i < len; ++i) {
-            zb[i] = (zb[i] >= 0.0 ? 1.0 : e[i]) / (1.0 + e[i]);
+            zb[i] = sigmoid_from(zb[i], e[i]);
         }
     }
 }
 
 /* One row of the logistic loss, for logistic_rows below: adds
- * s(softplus(z) − y·z) to *loss and r = s(σ(z) − y) to *residuals, returns r.
- * σ(z) and softplus(±z) share e^−|z|: one exp per row instead of two, with
- * the values gdi_sigmoid and gdi_softplus give. softplus(z) − y·z is
- * softplus(−z) for y = 1: the form without the cancellation of two large
- * terms when z ≫ 0. (t > 0 ? t : 0 is fmax(t, 0), NaN included, in a form
- * the vectoriser takes.) */
+ * s(softplus(z) − y·z) to loss and r = s(σ(z) − y) to residuals, sets out = r.
+ * σ(z) and softplus(±z) = max(±z, 0) + log1p(e^−|z|) share e^−|z|: one exp
+ * per row. softplus(z) − y·z is softplus(−z) for y = 1: the form without the
+ * cancellation of two large terms when z ≫ 0. (t > 0 ? t : 0 is fmax(t, 0),
+ * NaN included, in a form the vectoriser takes.) */
 #define LOGISTIC_ROW(zi, yi, weight, loss, residuals, out)                         \
     do {                                                                          \
         const double e_ = exp(-fabs(zi));                                        \
-        const double sigma_ = ((zi) >= 0.0 ? 1.0 : e_) / (1.0 + e_);             \
+        const double sigma_ = sigmoid_from((zi), e_);                            \
         const double t_ = (yi) == 1.0 ? -(zi) : (zi);                            \
         const double r_ = (weight) * (sigma_ - (yi));                           \
         (loss) += (weight) * ((t_ > 0.0 ? t_ : 0.0) + log1p(e_));                \
