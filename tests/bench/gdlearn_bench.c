@@ -58,7 +58,7 @@ typedef struct bench_settings {
     double fit_tol;
     unsigned long long seed;
     int fork_cases;
-    double pause_ms;  /* idle time before each memory-limit read */
+    double pause_ms;  /* idle time before each memory-limit read and each evaluation */
     const char *write_csv;
     const char *write_libsvm;
 } bench_settings;
@@ -77,9 +77,8 @@ static void usage(FILE *out)
             "  --no-fit         skip the gd_fit (lbfgs) timing\n"
             "  --fit-tol E      gradient max-norm tolerance of that fit (default 1e-6)\n"
             "  --seed S         data seed (default 42)\n"
-            "  --pause-ms T     idle time before each memory-limit read, so that threads\n"
-            "                   OpenBLAS leaves spinning after an evaluation do not slow\n"
-            "                   it down (default 200)\n"
+            "  --pause-ms T     idle time before each memory-limit read and before each\n"
+            "                   evaluation (default 0: both measured warm, back to back)\n"
             "  --no-fork        run every case in this process (peak RSS then accumulates)\n"
             "  --write-csv PATH, --write-libsvm PATH   write one case's data and exit\n"
             "  --list           print the case names\n");
@@ -345,10 +344,15 @@ static int run_case(const bench_settings *s, const bench_case *c)
         failed = bench_stream_read(generated.x, x_doubles, s->threads) < 0.0 ||
                  model.loss_grad(&model, theta, &data, &loss, grad, work) != GD_OK;
     }
-    /* Interleaved, so that both see the same machine. */
+    /* Interleaved, so that both see the same machine, and each after the
+     * same idle time (none by default). An idle pause before the read only
+     * made the read slow and bimodal on a 2-vCPU VM (1e6×50: 21 or 27 ms
+     * instead of a steady 19–20 ms warm) while the evaluation, straight
+     * after it, ran warm: a flattering ratio. */
     for (size_t r = 0; r < s->reps && !failed; ++r) {
         bench_sleep(1e-3 * s->pause_ms);
         limit_seconds[r] = bench_stream_read(generated.x, x_doubles, s->threads);
+        bench_sleep(1e-3 * s->pause_ms);
         double t0 = bench_now();
         status = model.loss_grad(&model, theta, &data, &loss, grad, work);
         eval_seconds[r] = bench_now() - t0;
@@ -521,7 +525,7 @@ int main(int argc, char **argv)
     s.fit_tol = 1e-6;
     s.seed = 42;
     s.fork_cases = 1;
-    s.pause_ms = 200.0;
+    s.pause_ms = 0.0;
     if (parse_args(argc, argv, &s) != 0) {
         return 2;
     }
