@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "models/builtin.h"
 #include "optim/optim.h"
 
 void gd_options_init(gd_options *options)
@@ -33,6 +34,7 @@ void gd_options_init(gd_options *options)
     options->callback = NULL;
     options->callback_user = NULL;
     options->allocator = NULL;
+    options->linear_gram = 0;
 }
 
 static int finite_nonneg(double v)
@@ -70,6 +72,10 @@ static gd_status resolve_options(const gd_options *given, gd_options *out)
         || !isfinite(o->adam_epsilon) || o->adam_epsilon <= 0.0 || o->batch_size == 0
         || !finite_nonneg(o->decay) || o->lbfgs_memory == 0
         || !gdi_allocator_ok(o->allocator)) {
+        return GD_ERR_OPTION;
+    }
+    /* sgd's mini-batches need the rows, which the Gram path no longer reads. */
+    if (o->linear_gram && o->optimizer == GD_OPTIMIZER_SGD) {
         return GD_ERR_OPTION;
     }
     return GD_OK;
@@ -149,6 +155,10 @@ gd_status gd_fit(const gd_model *model, const gd_data *data, const gd_options *o
     if (status != GD_OK) {
         return status;
     }
+    /* The Gram path knows the built-in linear objective only. */
+    if (opts.linear_gram && model != NULL && model->kind != GD_MODEL_LINEAR) {
+        return GD_ERR_OPTION;
+    }
     const gd_data empty = {0};
     const gd_data *view = NULL;
     status = check_model_data(model, data, 1, &empty, &view);
@@ -163,14 +173,33 @@ gd_status gd_fit(const gd_model *model, const gd_data *data, const gd_options *o
         return GD_ERR_NONFINITE;
     }
 
-    /* All workspace, once: the iterate, the model's scratch, the optimiser's. */
+    /* With linear_gram, the optimiser sees the quadratic of the Gram summary
+     * (a model that reads no data) in place of the linear model; the summary
+     * is formed by one pass over X after the allocation. */
+    gdi_gram gram;
+    gd_model quadratic;
+    const gd_model *fit_model = model;
+    const gd_data *fit_view = view;
+    size_t gram_doubles = 0;
+    if (opts.linear_gram) {
+        if (!gdi_model_gram_work_size(model, view->n_rows, &gram_doubles)) {
+            return GD_ERR_OVERFLOW;
+        }
+        gdi_model_gram(&quadratic, model, &gram);
+        fit_model = &quadratic;
+        fit_view = &empty;
+    }
+
+    /* All workspace, once: the iterate, the optimiser's, the model's scratch,
+     * then the Gram pass's. */
     size_t model_doubles, optim_doubles, optim_indices, index_bytes, total, bytes;
-    status = model_work_doubles(model, view, &model_doubles);
+    status = model_work_doubles(fit_model, fit_view, &model_doubles);
     if (status != GD_OK) {
         return status;
     }
-    if (!gdi_optimizer_work_size(&opts, n, view, &optim_doubles, &optim_indices)
+    if (!gdi_optimizer_work_size(&opts, n, fit_view, &optim_doubles, &optim_indices)
         || !gdi_add_size(model_doubles, optim_doubles, &total) || !gdi_add_size(total, n, &total)
+        || !gdi_add_size(total, gram_doubles, &total)
         || !gdi_mul_size(total, sizeof(double), &bytes)
         || !gdi_mul_size(optim_indices, sizeof(size_t), &index_bytes)
         || !gdi_add_size(bytes, index_bytes, &bytes)) {
@@ -182,9 +211,18 @@ gd_status gd_fit(const gd_model *model, const gd_data *data, const gd_options *o
     }
     double *current = buffer;
     double *optim_work = buffer + n;
+    if (opts.linear_gram) {
+        /* Not an evaluation: report.evaluations counts the quadratic's. */
+        status = gdi_model_gram_build(model, view, buffer + n + optim_doubles + model_doubles,
+                                      &gram);
+        if (status != GD_OK) {
+            gdi_free(opts.allocator, buffer);
+            return status;
+        }
+    }
     gdi_problem problem = {
-        .model = model,
-        .data = view,
+        .model = fit_model,
+        .data = fit_view,
         .model_work = model_doubles > 0 ? buffer + n + optim_doubles : NULL,
         .n_params = n,
         .evaluations = 0,

@@ -109,8 +109,9 @@ static void make_model(gd_model_kind kind, const dataset *d, unsigned n_threads,
 }
 
 /* One fit of max_iter iterations; returns the allocator's counts. */
-static counter fit_counting(const gd_model *model, const dataset *d, gd_optimizer optimizer,
-                            size_t max_iter, gd_report *report)
+static counter fit_counting_gram(const gd_model *model, const dataset *d,
+                                 gd_optimizer optimizer, size_t max_iter, int gram,
+                                 gd_report *report)
 {
     counter count = {0, 0, 0, 0};
     const gd_allocator allocator = {counting_alloc, counting_free, &count};
@@ -122,6 +123,7 @@ static counter fit_counting(const gd_model *model, const dataset *d, gd_optimize
     options.learning_rate = 0.05;
     options.batch_size = 16;
     options.allocator = &allocator;
+    options.linear_gram = gram;
     gd_data data;
     gd_data_init(&data, d->x, d->n, d->m, d->y);
     double *theta = calloc(model->n_params, sizeof *theta);
@@ -131,6 +133,12 @@ static counter fit_counting(const gd_model *model, const dataset *d, gd_optimize
     assert_true(status == GD_OK || status == GD_ERR_LINE_SEARCH);
     free(theta);
     return count;
+}
+
+static counter fit_counting(const gd_model *model, const dataset *d, gd_optimizer optimizer,
+                            size_t max_iter, gd_report *report)
+{
+    return fit_counting_gram(model, d, optimizer, max_iter, 0, report);
 }
 
 static void check_all_optimizers(gd_model_kind kind, const dataset *d, unsigned n_threads)
@@ -214,6 +222,44 @@ static void test_noalloc__threaded_evaluations(void **state)
     dataset_free(&d);
 }
 
+/* Linear regression through XᵀX (gd_options.linear_gram): the Gram pass's
+ * per-thread m² sums live in the same one allocation, sized before the
+ * loop; on 1 and on 2 threads (8800 × 10 is 8800·55 multiply-adds of the
+ * pass: two threads). */
+static void test_noalloc__linear_gram(void **state)
+{
+    (void)state;
+    static const gd_optimizer optimizers[] = {
+        GD_OPTIMIZER_GD,   GD_OPTIMIZER_MOMENTUM, GD_OPTIMIZER_NESTEROV,
+        GD_OPTIMIZER_ADAM, GD_OPTIMIZER_LBFGS,
+    };
+    static const size_t rows[] = {100, 8800};
+    for (size_t r = 0; r < 2; ++r) {
+        dataset d;
+        dataset_make(&d, GD_MODEL_LINEAR, rows[r], 10, 1, 5u + r);
+        gd_model model;
+        make_model(GD_MODEL_LINEAR, &d, 2, &model);
+        for (size_t o = 0; o < sizeof optimizers / sizeof optimizers[0]; ++o) {
+            gd_report short_report, long_report;
+            const counter short_fit =
+                fit_counting_gram(&model, &d, optimizers[o], 10, 1, &short_report);
+            const counter long_fit =
+                fit_counting_gram(&model, &d, optimizers[o], 1000, 1, &long_report);
+            assert_int_equal(short_fit.allocations, 1);
+            assert_int_equal(long_fit.allocations, 1);
+            assert_int_equal(long_fit.frees, long_fit.allocations);
+            assert_int_equal(long_fit.live_bytes, 0);
+            assert_int_equal(short_fit.peak_bytes, long_fit.peak_bytes);
+            /* O(threads·m·(m + block rows)) doubles: no n·m copy of X. */
+            assert_true(long_fit.peak_bytes
+                        <= sizeof(double) * (2 * (d.m * d.m + 300 * d.m) + 100 * d.m + 1024));
+            assert_int_equal(short_report.iterations, 10);
+            assert_true(long_report.evaluations > short_report.evaluations);
+        }
+        dataset_free(&d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_noalloc__logistic),
         cmocka_unit_test(test_noalloc__softmax),
         cmocka_unit_test(test_noalloc__threaded_evaluations),
+        cmocka_unit_test(test_noalloc__linear_gram),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

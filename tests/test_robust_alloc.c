@@ -284,6 +284,47 @@ static void test_robust_alloc__fit_every_model_and_optimizer(void **state)
     free(p);
 }
 
+/* Linear regression through XᵀX (linear_gram): the Gram pass's workspace
+ * is in the fit's one allocation; every optimiser but sgd (which refuses the
+ * option), with and without weights. */
+static void test_robust_alloc__fit_linear_gram(void **state)
+{
+    (void)state;
+    problem *p = malloc(sizeof *p);
+    assert_non_null(p);
+    problem_init(p);
+    for (int weighted = 0; weighted < 2; ++weighted) {
+        gd_model model;
+        gd_data data;
+        make_case(p, LINEAR, &model, &data);
+        if (!weighted) {
+            data.weights = NULL;
+        }
+        for (size_t k = 0; k < N_METHODS; ++k) {
+            if (methods[k].optimizer == GD_OPTIMIZER_SGD) {
+                continue;
+            }
+            gd_options options;
+            gd_options_init(&options);
+            options.optimizer = methods[k].optimizer;
+            options.line_search = methods[k].line_search;
+            options.learning_rate = 0.05;
+            options.max_iter = 15;
+            options.linear_gram = 1;
+            options.init = GD_INIT_GIVEN;
+            char what[160];
+            snprintf(what, sizeof what, "linear_gram × %s × weighted %d", methods[k].name,
+                     weighted);
+            for (int fail_rest = 0; fail_rest < 2; ++fail_rest) {
+                if (check_fit(&model, &data, &options, fail_rest, 1, what) != 1) {
+                    fail_msg("%s: more than one allocation per fit", what);
+                }
+            }
+        }
+    }
+    free(p);
+}
+
 /* A model that reads no data (n_features = 0, data NULL) also allocates
  * through the caller's allocator only. */
 static gd_status bowl(const gd_model *self, const double *theta, const gd_data *data,
@@ -509,6 +550,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_robust_alloc__fit_every_model_and_optimizer),
+        cmocka_unit_test(test_robust_alloc__fit_linear_gram),
         cmocka_unit_test(test_robust_alloc__fit_of_a_data_free_model),
         cmocka_unit_test(test_robust_alloc__csv_every_allocation),
         cmocka_unit_test(test_robust_alloc__model_load_every_kind),

@@ -374,6 +374,12 @@ typedef struct gd_options {
     gd_callback_fn callback;   /**< optional, called once per iteration (sgd: per epoch) */
     void *callback_user;       /**< passed back to the callback */
     const gd_allocator *allocator; /**< NULL: malloc/free */
+    int linear_gram;           /**< nonzero: linear regression through the Gram matrix:
+                                    one pass over X forms the centred XᵀX and Xᵀy, then
+                                    the optimiser runs on the O(m²) quadratic with no
+                                    data (docs/optimizers.md). Only with a built-in
+                                    linear model and an optimiser other than sgd
+                                    (otherwise GD_ERR_OPTION); default 0 (off) */
 } gd_options;
 
 /**

@@ -82,8 +82,9 @@ static void print_json(const cli_fit_args *fit, const cli_dataset *data, const g
            o->max_iter, o->line_search ? "true" : "false", o->batch_size,
            (unsigned long long)o->seed);
     cli_json_number(model->l2);
-    printf(",\"standardize\":%s,\"label_column\":%zu,\"train\":",
-           fit->standardize ? "true" : "false", data->label_column);
+    printf(",\"standardize\":%s,\"gram\":%s,\"label_column\":%zu,\"train\":",
+           fit->standardize ? "true" : "false", o->linear_gram ? "true" : "false",
+           data->label_column);
     cli_json_string(fit->train);
     fputs(",\"output\":", stdout);
     cli_json_string(fit->output);

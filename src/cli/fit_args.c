@@ -35,6 +35,9 @@ void cli_fit_help(void)
         "  --batch-size B        mini-batch rows for sgd, >= 1 (default 32)\n"
         "  --l2 LAMBDA           L2 penalty on the weights, >= 0 (default 0)\n"
         "  --standardize         z-score the features (the model file keeps mean/scale)\n"
+        "  --gram                linear only: one pass forms the centred X'X and X'y, then\n"
+        "                        the optimizer iterates on them at O(m^2) per step without\n"
+        "                        the data (not with sgd; see docs/optimizers.md)\n"
         "  --seed S              seed of sgd's shuffling, 0..2^64-1 (default 42)\n"
         "  --threads N           at most N threads per gradient evaluation, 0..1024\n"
         "                        (default 0: the online CPUs, at most 8)\n"
@@ -205,6 +208,9 @@ static int parse_option(cli_args *args, cli_fit_args *fit)
     } else if (cli_args_is(args, "--standardize", NULL)) {
         status = cli_args_flag(args);
         fit->standardize = 1;
+    } else if (cli_args_is(args, "--gram", NULL)) {
+        status = cli_args_flag(args);
+        o->linear_gram = 1;
     } else if (cli_args_is(args, "--json", NULL)) {
         status = cli_args_flag(args);
         fit->json = 1;
@@ -250,6 +256,12 @@ int cli_fit_parse(int argc, char **argv, cli_fit_args *fit)
     }
     if (fit->n_classes != 0 && fit->kind != GD_MODEL_SOFTMAX) {
         return cli_usage_error("fit", "--classes applies to softmax models only");
+    }
+    if (fit->options.linear_gram && fit->kind != GD_MODEL_LINEAR) {
+        return cli_usage_error("fit", "--gram applies to linear models only");
+    }
+    if (fit->options.linear_gram && fit->options.optimizer == GD_OPTIMIZER_SGD) {
+        return cli_usage_error("fit", "--gram does not work with --optimizer sgd");
     }
     if (cli_same_file(fit->train, fit->output)) {
         return cli_usage_error("fit", "the model file '%.200s' is the training file",

@@ -55,6 +55,7 @@ typedef struct bench_settings {
     size_t classes;   /* 0: the case's own */
     double l2;        /* < 0: 0 for linear, 1/n for classifiers */
     int fit;
+    int gram;         /* --gram: the fit of linear cases through XᵀX */
     double fit_tol;
     unsigned long long seed;
     int fork_cases;
@@ -76,6 +77,7 @@ static void usage(FILE *out)
             "  --l2 LAMBDA      λ (default 0 for linear, 1/n for classifiers)\n"
             "  --no-fit         skip the gd_fit (lbfgs) timing\n"
             "  --fit-tol E      gradient max-norm tolerance of that fit (default 1e-6)\n"
+            "  --gram           that fit through XᵀX for the linear cases (linear_gram)\n"
             "  --seed S         data seed (default 42)\n"
             "  --pause-ms T     idle time before each memory-limit read and before each\n"
             "                   evaluation (default 0: both measured warm, back to back)\n"
@@ -136,6 +138,9 @@ static int parse_args(int argc, char **argv, bench_settings *s)
                 printf("%s\n", cases[c].name);
             }
             exit(0);
+        } else if (strcmp(arg, "--gram") == 0) {
+            s->gram = 1;
+            continue;
         } else if (strcmp(arg, "--no-fit") == 0) {
             s->fit = 0;
             continue;
@@ -278,7 +283,7 @@ typedef struct fit_result {
     gd_report report;
 } fit_result;
 
-static void run_fit(const gd_model *model, const gd_data *data, double tolerance,
+static void run_fit(const gd_model *model, const gd_data *data, double tolerance, int gram,
                     fit_result *result)
 {
     result->done = 0;
@@ -291,6 +296,7 @@ static void run_fit(const gd_model *model, const gd_data *data, double tolerance
     options.optimizer = GD_OPTIMIZER_LBFGS;
     options.tolerance = tolerance;
     options.max_iter = 10000;
+    options.linear_gram = gram && model->kind == GD_MODEL_LINEAR;
     result->status = gd_fit(model, data, &options, theta, &result->report);
     result->done = 1;
     free(theta);
@@ -378,7 +384,7 @@ static int run_case(const bench_settings *s, const bench_case *c)
     fit_result fit = {0, GD_OK, {0}};
     if (s->fit) {
         fprintf(stderr, "gdlearn-bench: %s: fitting (lbfgs)\n", c->name);
-        run_fit(&model, &data, s->fit_tol, &fit);
+        run_fit(&model, &data, s->fit_tol, s->gram, &fit);
     }
     const double peak_rss_mb = bench_peak_rss_mb();
 
@@ -395,6 +401,7 @@ static int run_case(const bench_settings *s, const bench_case *c)
            (double)x_doubles * sizeof(double) / (limit_ms * 1e6), l2, s->pause_ms,
            load_before);
     if (fit.done) {
+        printf(",\"fit_gram\":%s", s->gram && c->kind == GD_MODEL_LINEAR ? "true" : "false");
         printf(",\"fit_optimizer\":\"lbfgs\",\"fit_tol\":%.3g,\"fit_ms\":%.1f,"
                "\"fit_iterations\":%zu,\"fit_evaluations\":%zu,\"fit_ms_per_evaluation\":%.4f,"
                "\"fit_loss\":%.17g,\"fit_grad_max\":%.3g,\"fit_stop\":\"%s\",\"fit_status\":",

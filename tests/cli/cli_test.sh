@@ -185,7 +185,7 @@ case_help() {
     run "$gdlearn" fit --help
     local option
     for option in -t -o --optimizer --line-search --lr --tol --max-iter --batch-size --l2 \
-        --standardize --seed --threads --label --classes --json --quiet; do
+        --standardize --gram --seed --threads --label --classes --json --quiet; do
         check "fit --help documents $option" grep -qe "$option" "$out"
     done
     check "fit --help says what --threads bounds" grep -q "threads per gradient evaluation" "$out"
@@ -276,6 +276,20 @@ case_linear() {
     run "$gdlearn" eval "$work/b.model" "$diabetes" --json
     check "linear: R² of the least-squares fit is scikit-learn's (1e-9)" \
         close_to "$(json_field r2)" 0.5177484222203499 1e-9
+    # Through XᵀX (--gram): the same optimum, from the same raw features.
+    roundtrip linear_gram "$diabetes" 0 -t linear --gram --optimizer lbfgs --tol 1e-7
+    run "$gdlearn" fit -t linear --gram --optimizer lbfgs --tol 1e-7 "$diabetes" \
+        -o "$work/gram.model" --json
+    check "linear --gram: JSON says gram" [ "$(json_field gram)" = true ]
+    check "linear --gram: the least-squares optimum (1e-9)" \
+        close_to "$(json_field loss)" "$raw_loss" 1e-9
+    run "$gdlearn" fit -t linear --gram --standardize --optimizer gd --lr 0.4 --tol 1e-9 \
+        "$diabetes" -o "$work/gram_gd.model" --json
+    check "linear --gram gd: converged to the least-squares optimum (1e-9)" \
+        eval '[ "$rc" -eq 0 ] && [ "$(json_field status)" = "\"converged\"" ] &&
+              close_to "$(json_field loss)" "$raw_loss" 1e-9'
+    run "$gdlearn" fit -t linear --optimizer lbfgs --tol 1e-7 "$diabetes" -o "$work/c.model" --json
+    check "linear without --gram: JSON says gram false" [ "$(json_field gram)" = false ]
     roundtrip linear_gd "$diabetes" 0 -t linear --standardize --optimizer gd --lr 0.1 --max-iter 3000
     roundtrip linear_sgd "$diabetes" 0 -t linear --standardize --optimizer sgd --lr 0.01 \
         --batch-size 16 --seed 7 --max-iter 2000
@@ -421,6 +435,10 @@ case_usage() {
     done
     expect_failure "--classes for a linear model" 2 "--classes" \
         "$gdlearn" fit -t linear --classes 3 "$iris" -o "$o"
+    expect_failure "--gram for a softmax model" 2 "--gram" \
+        "$gdlearn" fit -t softmax --gram "$iris" -o "$o"
+    expect_failure "--gram with sgd" 2 "--gram" \
+        "$gdlearn" fit -t linear --gram --optimizer sgd "$iris" -o "$o"
     expect_failure "the model file is the training file" 2 "training file" \
         "$gdlearn" fit -t linear "$iris" -o "$iris"
     "$gdlearn" fit -t linear --optimizer lbfgs --standardize "$data_dir/diabetes.csv" \
