@@ -24,18 +24,6 @@
 #define MAX_PARAMS 11 /* diabetes: 10 features + intercept */
 #define BMI ((size_t)2)
 
-static double coefficient_error(const double *theta, const double *reference, size_t n)
-{
-    double scale = 0.0, worst = 0.0;
-    for (size_t j = 0; j < n; ++j) {
-        scale = fmax(scale, fabs(reference[j]));
-    }
-    for (size_t j = 0; j < n; ++j) {
-        worst = fmax(worst, fabs(theta[j] - reference[j]) / fmax(fabs(reference[j]), 1e-3 * scale));
-    }
-    return worst;
-}
-
 static double max_abs(const double *v, size_t n)
 {
     double worst = 0.0;
@@ -97,7 +85,7 @@ static void check_against_least_squares(const ts_dataset *d, const double *weigh
     assert_true(report.evaluations >= report.iterations);
     assert_below(report.grad_max, 1e-10);
 
-    assert_below(coefficient_error(theta, reference, n_params), 1e-6);
+    assert_below(ts_coefficient_error(theta, reference, n_params), 1e-6);
     double optimum = ts_linear_objective(d->x, m, d->y, weights, d->n_rows, m, l2, reference,
                                          NULL);
     assert_below(ts_rel_diff(report.loss, optimum), 1e-6);
@@ -146,7 +134,7 @@ static void test_fit__ridge_matches_closed_form(void **state)
     double plain[MAX_PARAMS], ridge[MAX_PARAMS];
     assert_int_equal(ts_ridge_least_squares(d.x, 10, d.y, NULL, d.n_rows, 10, 0.0, plain), 0);
     assert_int_equal(ts_ridge_least_squares(d.x, 10, d.y, NULL, d.n_rows, 10, 0.1, ridge), 0);
-    assert_true(coefficient_error(ridge, plain, 11) > 1e-3);
+    assert_true(ts_coefficient_error(ridge, plain, 11) > 1e-3);
     /* The intercept is not penalised: on centred features it stays the mean of y. */
     assert_below(ts_rel_diff(ridge[0], plain[0]), 1e-12);
     ts_free_dataset(&d);
@@ -209,7 +197,7 @@ static void test_fit__weight_two_equals_duplicated_row(void **state)
     assert_int_equal(gd_fit(&model, &duplicated, &options, theta_d, &report_d), GD_OK);
     assert_int_equal(report_w.stop, GD_STOP_CONVERGED);
     assert_int_equal(report_d.stop, GD_STOP_CONVERGED);
-    assert_below(coefficient_error(theta_w, theta_d, m + 1), 1e-9);
+    assert_below(ts_coefficient_error(theta_w, theta_d, m + 1), 1e-9);
     assert_below(ts_rel_diff(report_w.loss, report_d.loss), 1e-12);
 
     /* And the objectives agree at any θ, not only at the optimum. */
@@ -300,7 +288,7 @@ static void test_fit__max_iter_stops_after_exactly_that_many_steps(void **state)
 
     double expected[MAX_PARAMS] = {0};
     manual_descent(&p, expected, 10);
-    assert_below(coefficient_error(theta, expected, p.n_params), 1e-12);
+    assert_below(ts_coefficient_error(theta, expected, p.n_params), 1e-12);
 
     /* loss and grad_max are those of the returned θ (the gradient is far
      * from zero here, so relative agreement is meaningful). */
@@ -337,7 +325,7 @@ static void test_fit__callback_stops_at_the_iteration_it_chose(void **state)
         if (k == 0) {
             assert_memory_equal(r->theta[0], expected, p.n_params * sizeof(double));
         } else {
-            assert_below(coefficient_error(r->theta[k], expected, p.n_params), 1e-12);
+            assert_below(ts_coefficient_error(r->theta[k], expected, p.n_params), 1e-12);
         }
         double grad[MAX_PARAMS];
         double loss = ts_linear_objective(p.d.x, 10, p.d.y, NULL, p.d.n_rows, 10, p.model.l2,
@@ -402,7 +390,7 @@ static void test_fit__random_init_is_reproducible_from_the_seed(void **state)
     assert_true(lowest < -0.1 && highest > 0.1);
     /* …and 20 steps of descent from it give the seeded fit. */
     manual_descent(&p, start, 20);
-    assert_below(coefficient_error(first, start, p.n_params), 1e-12);
+    assert_below(ts_coefficient_error(first, start, p.n_params), 1e-12);
     free(r);
     ts_free_dataset(&p.d);
 }
@@ -437,7 +425,7 @@ static void test_fit__given_init_starts_from_theta(void **state)
     assert_int_equal(gd_fit(&p.model, &p.data, &p.options, theta, &report), GD_OK);
     assert_int_equal(report.stop, GD_STOP_MAX_ITER);
     assert_int_equal(report.iterations, 1);
-    assert_below(coefficient_error(theta, expected, p.n_params), 1e-12);
+    assert_below(ts_coefficient_error(theta, expected, p.n_params), 1e-12);
     ts_free_dataset(&p.d);
 }
 

@@ -304,18 +304,6 @@ static void test_gram__quadratic_for_wide_rows(void **state)
 
 /* ---- gd_fit with linear_gram on diabetes ---- */
 
-static double coefficient_error(const double *theta, const double *reference, size_t n)
-{
-    double scale = 0.0, worst = 0.0;
-    for (size_t j = 0; j < n; ++j) {
-        scale = fmax(scale, fabs(reference[j]));
-    }
-    for (size_t j = 0; j < n; ++j) {
-        worst = fmax(worst, fabs(theta[j] - reference[j]) / fmax(fabs(reference[j]), 1e-3 * scale));
-    }
-    return worst;
-}
-
 static void load_diabetes(ts_dataset *d, int standardize)
 {
     assert_int_equal(ts_load_csv("diabetes.csv", d), 0);
@@ -381,7 +369,7 @@ static void check_optimum(const ts_dataset *d, const double *weights, double l2,
     }
     assert_int_equal(report.stop, GD_STOP_CONVERGED);
     assert_true(report.evaluations >= 1);
-    assert_below(coefficient_error(with, reference, m + 1), 1e-8);
+    assert_below(ts_coefficient_error(with, reference, m + 1), 1e-8);
     /* The report's loss is the quadratic's; the objective of θ on the data agrees. */
     const double objective =
         ts_linear_objective(d->x, m, d->y, weights, d->n_rows, m, l2, with, NULL);
@@ -390,7 +378,7 @@ static void check_optimum(const ts_dataset *d, const double *weights, double l2,
     /* The same fit on the rows, without linear_gram: the same optimum. */
     status = fit(d, weights, l2, how, tolerance, 0, without, &plain_report);
     assert_true(status == GD_OK || status == GD_ERR_LINE_SEARCH);
-    assert_below(coefficient_error(with, without, m + 1), 1e-8);
+    assert_below(ts_coefficient_error(with, without, m + 1), 1e-8);
 }
 
 static void test_gram__fit_reaches_least_squares(void **state)
@@ -509,7 +497,7 @@ static void test_gram__same_bits_for_a_thread_count(void **state)
         assert_int_equal(report.stop, GD_STOP_CONVERGED);
     }
     assert_memory_equal(theta[0], theta[1], sizeof theta[0]);
-    assert_below(coefficient_error(theta[2], theta[0], M + 1), 1e-8);
+    assert_below(ts_coefficient_error(theta[2], theta[0], M + 1), 1e-8);
     /* And the summaries themselves, bit for bit, from two builds. */
     gdi_gram first, second;
     double *work_first, *work_second;

@@ -18,7 +18,7 @@
 #include "kernels/gram.h"
 #include "kernels/kernels.h"
 
-#define SLAB_ALIGN ((size_t)8)
+#define SLAB_ALIGN GDI_SLAB_ALIGN
 /* Every BLAS call of the pass runs on one of our threads and must stay serial
  * inside OpenBLAS (kernels.h: several of our threads each waking its pool is
  * many times slower; measured here: 689 ms for the pass over 10⁶ × 50 on two
@@ -43,22 +43,12 @@ typedef struct gram_layout {
     size_t mean, xy, xx, block, block_y, block_mean, shift, slab;
 } gram_layout;
 
-static int round_up(size_t n, size_t *out)
-{
-    size_t padded;
-    if (!gdi_add_size(n, SLAB_ALIGN - 1, &padded)) {
-        return 0;
-    }
-    *out = padded / SLAB_ALIGN * SLAB_ALIGN;
-    return 1;
-}
-
-/* offset += round_up(size), remembering where the part starts. */
+/* offset += gdi_round_up_slab(size), remembering where the part starts. */
 static int place(size_t *offset, size_t size, size_t *start)
 {
     size_t padded;
     *start = *offset;
-    return round_up(size, &padded) && gdi_add_size(*offset, padded, offset);
+    return gdi_round_up_slab(size, &padded) && gdi_add_size(*offset, padded, offset);
 }
 
 /* Tiles of 32 up to m = 128 (the diagonal tiles are computed whole: at

@@ -46,6 +46,20 @@
 #define GDI_WIDE_BLOCK_ROWS ((size_t)16)
 #define GDI_WIDE_BLOCK_ELEMS ((size_t)16384)
 
+/* Per-thread slabs of workspace (onepass.c, gram.c) start on a multiple of
+ * GDI_SLAB_ALIGN doubles (64 bytes), so that two threads' hot data never
+ * share a cache line. *out = n rounded up to it; 0 if that overflows. */
+#define GDI_SLAB_ALIGN ((size_t)8)
+static inline int gdi_round_up_slab(size_t n, size_t *out)
+{
+    size_t padded;
+    if (!gdi_add_size(n, GDI_SLAB_ALIGN - 1, &padded)) {
+        return 0;
+    }
+    *out = padded / GDI_SLAB_ALIGN * GDI_SLAB_ALIGN;
+    return 1;
+}
+
 /* The geometry of one block: `rows` rows of X, cut into column panels of at
  * most `panel` features, such that one BLAS call (rows × panel × n_outputs)
  * stays serial inside OpenBLAS. rows ≥ 1, 1 ≤ panel ≤ n_features. */

@@ -18,7 +18,7 @@
  * [loss, weight sum, intercept sums (k)] | Z block | partial weight gradient
  * (m·k), each part rounded up to 8 doubles (64 bytes) so that two threads'
  * hot data never share a cache line. */
-#define SLAB_ALIGN ((size_t)8)
+#define SLAB_ALIGN GDI_SLAB_ALIGN
 
 typedef struct slab_layout {
     size_t block;   /* Z block: min(block rows, n_rows)·k */
@@ -28,16 +28,6 @@ typedef struct slab_layout {
     size_t slab;    /* partial + m·k, rounded up */
 } slab_layout;
 
-static int round_up(size_t n, size_t *out)
-{
-    size_t padded;
-    if (!gdi_add_size(n, SLAB_ALIGN - 1, &padded)) {
-        return 0;
-    }
-    *out = padded / SLAB_ALIGN * SLAB_ALIGN;
-    return 1;
-}
-
 static int layout_for(const gdi_affine_model *model, gdi_block_shape shape, size_t n_rows,
                       slab_layout *out)
 {
@@ -45,11 +35,11 @@ static int layout_for(const gdi_affine_model *model, gdi_block_shape shape, size
     const size_t k = model->n_outputs;
     const size_t rows = shape.rows < n_rows ? shape.rows : n_rows;
     size_t header, partial, weights, slab;
-    return gdi_mul_size(rows, k, &out->block) && round_up(out->block, &out->first)
-           && gdi_add_size(k, 2, &header) && round_up(header, &out->header)
+    return gdi_mul_size(rows, k, &out->block) && gdi_round_up_slab(out->block, &out->first)
+           && gdi_add_size(k, 2, &header) && gdi_round_up_slab(header, &out->header)
            && gdi_add_size(out->header, out->first, &partial)
-           && round_up(partial, &out->partial) && gdi_mul_size(m, k, &weights)
-           && gdi_add_size(out->partial, weights, &slab) && round_up(slab, &out->slab);
+           && gdi_round_up_slab(partial, &out->partial) && gdi_mul_size(m, k, &weights)
+           && gdi_add_size(out->partial, weights, &slab) && gdi_round_up_slab(slab, &out->slab);
 }
 
 /* Multiply-adds of X·W per row, saturating (it only sizes the thread count). */

@@ -159,6 +159,18 @@ double ts_rel_diff(double a, double b)
     return fabs(a - b) / fmax(fabs(b), 1e-300);
 }
 
+double ts_coefficient_error(const double *theta, const double *reference, size_t n)
+{
+    double scale = 0.0, worst = 0.0;
+    for (size_t j = 0; j < n; ++j) {
+        scale = fmax(scale, fabs(reference[j]));
+    }
+    for (size_t j = 0; j < n; ++j) {
+        worst = fmax(worst, fabs(theta[j] - reference[j]) / fmax(fabs(reference[j]), 1e-3 * scale));
+    }
+    return worst;
+}
+
 void ts_rng_seed(ts_rng *rng, unsigned long long seed)
 {
     rng->state = seed != 0 ? seed : 0x2545F4914F6CDD1DULL; /* xorshift needs a nonzero state */

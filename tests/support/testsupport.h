@@ -29,6 +29,11 @@ int ts_least_squares(const double *x, const double *y, size_t n, size_t m, doubl
 /* |a − b| / max(|b|, tiny) */
 double ts_rel_diff(double a, double b);
 
+/* Largest relative error of theta against reference (n values), each taken
+ * against max(|reference_j|, 1e-3 · max_j |reference_j|) so that a
+ * coefficient near zero is judged on the scale of the others. */
+double ts_coefficient_error(const double *theta, const double *reference, size_t n);
+
 /* ---- added for the foundation suite (test_linear, test_fit, test_custom, test_api) ---- */
 
 /* A small seeded generator (xorshift64*), deliberately not the library's. */
