@@ -34,15 +34,6 @@ static double *make_rows(size_t n_rows, size_t ldx, unsigned long long seed)
     return x;
 }
 
-static void random_theta(double *theta, size_t n, unsigned long long seed)
-{
-    ts_rng rng;
-    ts_rng_seed(&rng, seed);
-    for (size_t j = 0; j < n; ++j) {
-        theta[j] = ts_rng_uniform(&rng, -2.0, 2.0);
-    }
-}
-
 /* The class with the largest score b_c + Σ_j W[j][c]·x_j (k ≥ 2), or for a
  * logistic θ = (b, w), whether wᵀx + b ≥ 0: σ is increasing and softmax keeps
  * the order of the scores, so these are the most probable classes. */
@@ -88,7 +79,7 @@ static void test_classify__predict_class_is_argmax_of_scores(void **state)
             assert_int_equal(gd_model_softmax(&model, M, k, 0.0), GD_OK);
         }
         double theta[(M + 1) * K_MAX];
-        random_theta(theta, model.n_params, 20u + kc);
+        ts_random_vector(theta, model.n_params, 2.0, 20u + kc);
         gd_data data;
         gd_data_init(&data, x, n, M, NULL);
         data.ldx = LDX;

@@ -20,27 +20,14 @@
 
 /* Synthetic rows: x uniform in [−2, 2], y = wᵀx + b + noise. The padding is
  * NaN so that any read past a row's features poisons the result. */
-typedef struct synthetic {
-    double *x;
-    double *y;
-    double *weights;
-    size_t n_rows;
-    size_t ldx;
-} synthetic;
+typedef ts_sample synthetic;
 
 static void synthetic_make(synthetic *s, size_t n_rows, size_t ldx, unsigned long long seed)
 {
     static const double w_true[M] = {1.5, -2.0, 0.25, 3.0, -0.75};
     ts_rng rng;
     ts_rng_seed(&rng, seed);
-    s->n_rows = n_rows;
-    s->ldx = ldx;
-    s->x = malloc(n_rows * ldx * sizeof *s->x);
-    s->y = malloc(n_rows * sizeof *s->y);
-    s->weights = malloc(n_rows * sizeof *s->weights);
-    assert_non_null(s->x);
-    assert_non_null(s->y);
-    assert_non_null(s->weights);
+    assert_int_equal(ts_sample_alloc(s, n_rows, ldx, M), 0);
     for (size_t i = 0; i < n_rows; ++i) {
         double target = 0.7;
         for (size_t j = 0; j < ldx; ++j) {
@@ -53,29 +40,6 @@ static void synthetic_make(synthetic *s, size_t n_rows, size_t ldx, unsigned lon
         }
         s->y[i] = target + ts_rng_uniform(&rng, -0.5, 0.5);
         s->weights[i] = ts_rng_uniform(&rng, 0.1, 3.0);
-    }
-}
-
-static void synthetic_free(synthetic *s)
-{
-    free(s->x);
-    free(s->y);
-    free(s->weights);
-}
-
-static void view_of(const synthetic *s, int weighted, gd_data *data)
-{
-    gd_data_init(data, s->x, s->n_rows, M, s->y);
-    data->ldx = s->ldx;
-    data->weights = weighted ? s->weights : NULL;
-}
-
-static void random_theta(double *theta, unsigned long long seed)
-{
-    ts_rng rng;
-    ts_rng_seed(&rng, seed);
-    for (size_t j = 0; j <= M; ++j) {
-        theta[j] = ts_rng_uniform(&rng, -3.0, 3.0);
     }
 }
 
@@ -93,10 +57,10 @@ static void test_linear__gradient_matches_central_differences(void **state)
             assert_int_equal(gd_model_linear(&model, M, lambdas[l]), GD_OK);
             for (int weighted = 0; weighted < 2; ++weighted) {
                 gd_data data;
-                view_of(&s, weighted, &data);
+                ts_sample_view(&s, weighted, &data);
                 for (unsigned long long t = 0; t < 3; ++t) {
                     double theta[M + 1];
-                    random_theta(theta, 100u + t);
+                    ts_random_vector(theta, M + 1, 3.0, 100u + t);
                     double error = -1.0;
                     assert_int_equal(gd_check_gradient(&model, &data, theta, 1e-6, &error),
                                      GD_OK);
@@ -108,7 +72,7 @@ static void test_linear__gradient_matches_central_differences(void **state)
                 }
             }
         }
-        synthetic_free(&s);
+        ts_sample_free(&s);
     }
 }
 
@@ -126,9 +90,9 @@ static void test_linear__objective_and_gradient_match_direct_loops(void **state)
             gd_model model;
             assert_int_equal(gd_model_linear(&model, M, l2), GD_OK);
             gd_data data;
-            view_of(&s, weighted, &data);
+            ts_sample_view(&s, weighted, &data);
             double theta[M + 1];
-            random_theta(theta, 300u + r);
+            ts_random_vector(theta, M + 1, 3.0, 300u + r);
 
             double expected_grad[M + 1];
             double expected = ts_linear_objective(s.x, s.ldx, s.y, data.weights, s.n_rows, M,
@@ -155,7 +119,7 @@ static void test_linear__objective_and_gradient_match_direct_loops(void **state)
             assert_true(ts_rel_diff(objective, expected) < 1e-12);
             assert_true(ts_coefficient_error(grad, expected_grad, M + 1) < 1e-12);
         }
-        synthetic_free(&s);
+        ts_sample_free(&s);
     }
 }
 
@@ -167,10 +131,10 @@ static void test_linear__predict_equals_xw_plus_b(void **state)
     gd_model model;
     assert_int_equal(gd_model_linear(&model, M, 0.0), GD_OK);
     gd_data data;
-    view_of(&s, 0, &data);
+    ts_sample_view(&s, 0, &data);
     data.y = NULL; /* predict needs no targets */
     double theta[M + 1];
-    random_theta(theta, 9u);
+    ts_random_vector(theta, M + 1, 3.0, 9u);
     double *out = malloc(s.n_rows * sizeof *out);
     assert_non_null(out);
     assert_int_equal(gd_predict(&model, theta, &data, out), GD_OK);
@@ -182,7 +146,7 @@ static void test_linear__predict_equals_xw_plus_b(void **state)
         assert_true(fabs(out[i] - (double)expected) <= 1e-12 * fmax(1.0, fabs((double)expected)));
     }
     free(out);
-    synthetic_free(&s);
+    ts_sample_free(&s);
 }
 
 /* A model wrapping the built-in linear one, with a mistake in its gradient:
@@ -226,9 +190,9 @@ static void test_linear__checker_catches_a_wrong_gradient(void **state)
     gd_model inner;
     assert_int_equal(gd_model_linear(&inner, M, 0.5), GD_OK);
     gd_data data;
-    view_of(&s, 1, &data);
+    ts_sample_view(&s, 1, &data);
     double theta[M + 1];
-    random_theta(theta, 23u);
+    ts_random_vector(theta, M + 1, 3.0, 23u);
 
     double correct = -1.0;
     assert_int_equal(gd_check_gradient(&inner, &data, theta, 0.0, &correct), GD_OK);
@@ -246,7 +210,7 @@ static void test_linear__checker_catches_a_wrong_gradient(void **state)
         }
         assert_true(error > 0.1);
     }
-    synthetic_free(&s);
+    ts_sample_free(&s);
 }
 
 /* The objective at a known θ on a tiny problem worked by hand:

@@ -31,13 +31,7 @@ extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, c
 
 /* ---- data ---------------------------------------------------------------- */
 
-typedef struct sample {
-    double *x;
-    double *y;
-    double *weights;
-    size_t n_rows;
-    size_t ldx;
-} sample;
+typedef ts_sample sample;
 
 /* x uniform in [−2, 2]; y drawn from σ(w_trueᵀx + b_true), so the classes
  * overlap; weights in [0.1, 3]. Padding is NaN: a read past a row poisons. */
@@ -46,14 +40,7 @@ static void sample_make(sample *s, size_t n_rows, size_t ldx, unsigned long long
     static const double w_true[M] = {1.5, -2.0, 0.5, 1.0};
     ts_rng rng;
     ts_rng_seed(&rng, seed);
-    s->n_rows = n_rows;
-    s->ldx = ldx;
-    s->x = malloc(n_rows * ldx * sizeof *s->x);
-    s->y = malloc(n_rows * sizeof *s->y);
-    s->weights = malloc(n_rows * sizeof *s->weights);
-    assert_non_null(s->x);
-    assert_non_null(s->y);
-    assert_non_null(s->weights);
+    assert_int_equal(ts_sample_alloc(s, n_rows, ldx, M), 0);
     for (size_t i = 0; i < n_rows; ++i) {
         double z = 0.3;
         for (size_t j = 0; j < ldx; ++j) {
@@ -66,29 +53,6 @@ static void sample_make(sample *s, size_t n_rows, size_t ldx, unsigned long long
         }
         s->y[i] = ts_rng_uniform(&rng, 0.0, 1.0) < 1.0 / (1.0 + exp(-z)) ? 1.0 : 0.0;
         s->weights[i] = ts_rng_uniform(&rng, 0.1, 3.0);
-    }
-}
-
-static void sample_free(sample *s)
-{
-    free(s->x);
-    free(s->y);
-    free(s->weights);
-}
-
-static void view_of(const sample *s, int weighted, gd_data *data)
-{
-    gd_data_init(data, s->x, s->n_rows, M, s->y);
-    data->ldx = s->ldx;
-    data->weights = weighted ? s->weights : NULL;
-}
-
-static void random_theta(double *theta, size_t n, double half_width, unsigned long long seed)
-{
-    ts_rng rng;
-    ts_rng_seed(&rng, seed);
-    for (size_t j = 0; j < n; ++j) {
-        theta[j] = ts_rng_uniform(&rng, -half_width, half_width);
     }
 }
 
@@ -239,9 +203,9 @@ static void test_logistic__gradient_matches_central_differences(void **state)
                     gd_model model;
                     assert_int_equal(gd_model_logistic(&model, M, l2), GD_OK);
                     gd_data data;
-                    view_of(&s, weighted, &data);
+                    ts_sample_view(&s, weighted, &data);
                     double theta[M + 1], grad[M + 1], probe[M + 1];
-                    random_theta(theta, M + 1, 1.5, 7u + rc);
+                    ts_random_vector(theta, M + 1, 1.5, 7u + rc);
 
                     double checker = -1.0;
                     assert_int_equal(gd_check_gradient(&model, &data, theta, 1e-6, &checker),
@@ -267,7 +231,7 @@ static void test_logistic__gradient_matches_central_differences(void **state)
                     }
                 }
             }
-            sample_free(&s);
+            ts_sample_free(&s);
         }
     }
 }
@@ -286,9 +250,9 @@ static void test_logistic__objective_and_gradient_match_direct_loops(void **stat
             gd_model model;
             assert_int_equal(gd_model_logistic(&model, M, l2), GD_OK);
             gd_data data;
-            view_of(&s, weighted, &data);
+            ts_sample_view(&s, weighted, &data);
             double theta[M + 1], grad[M + 1], expected_grad[M + 1];
-            random_theta(theta, M + 1, scales[sc], 40u + sc);
+            ts_random_vector(theta, M + 1, scales[sc], 40u + sc);
             const double expected = direct_objective_of(&s, weighted, l2, theta, expected_grad);
             double loss = NAN;
             assert_int_equal(gd_objective(&model, theta, &data, &loss), GD_OK);
@@ -301,7 +265,7 @@ static void test_logistic__objective_and_gradient_match_direct_loops(void **stat
             }
         }
     }
-    sample_free(&s);
+    ts_sample_free(&s);
 }
 
 /* gd_predict gives σ(wᵀx + b), crossing block boundaries with padded rows. */
@@ -317,10 +281,10 @@ static void test_logistic__predict_is_sigmoid_of_margin(void **state)
     assert_int_equal(model.n_params, M + 1);
     assert_int_equal(model.kind, GD_MODEL_LOGISTIC);
     gd_data data;
-    view_of(&s, 0, &data);
+    ts_sample_view(&s, 0, &data);
     data.y = NULL;
     double theta[M + 1];
-    random_theta(theta, M + 1, 2.0, 52u);
+    ts_random_vector(theta, M + 1, 2.0, 52u);
     double *p = malloc(s.n_rows * sizeof *p);
     assert_non_null(p);
     assert_int_equal(gd_predict(&model, theta, &data, p), GD_OK);
@@ -333,7 +297,7 @@ static void test_logistic__predict_is_sigmoid_of_margin(void **state)
         assert_true(fabs(p[i] - expected) <= 1e-15);
     }
     free(p);
-    sample_free(&s);
+    ts_sample_free(&s);
 }
 
 /* Margins of ±1000 (and beyond): e^1000 overflows a double, so a naive
@@ -591,7 +555,7 @@ static void test_logistic__weights_equal_repeated_rows(void **state)
     weighted.weights = weights;
     gd_data_init(&repeated, repeated_x, rows, M, repeated_y);
     double theta[M + 1], grad_weighted[M + 1], grad_repeated[M + 1];
-    random_theta(theta, M + 1, 1.0, 62u);
+    ts_random_vector(theta, M + 1, 1.0, 62u);
     const double a = model_loss_grad(&model, &weighted, theta, grad_weighted);
     const double b = model_loss_grad(&model, &repeated, theta, grad_repeated);
     assert_true(ts_rel_diff(a, b) < 1e-13);
@@ -601,7 +565,7 @@ static void test_logistic__weights_equal_repeated_rows(void **state)
     free(repeated_x);
     free(repeated_y);
     free(weights);
-    sample_free(&s);
+    ts_sample_free(&s);
 }
 
 /* A label outside {0, 1} is refused before any work, θ and the loss untouched. */
@@ -616,7 +580,7 @@ static void test_logistic__invalid_labels_are_refused(void **state)
         gd_model model;
         assert_int_equal(gd_model_logistic(&model, M, 0.0), GD_OK);
         gd_data data;
-        view_of(&s, 0, &data);
+        ts_sample_view(&s, 0, &data);
         double theta[M + 1] = {1.0, 2.0, 3.0, 4.0, 5.0};
         gd_report report;
         assert_int_equal(gd_fit(&model, &data, NULL, theta, &report), GD_ERR_LABEL);
@@ -636,7 +600,7 @@ static void test_logistic__invalid_labels_are_refused(void **state)
         assert_non_null(p);
         assert_int_equal(gd_predict(&model, theta, &data, p), GD_OK);
         free(p);
-        sample_free(&s);
+        ts_sample_free(&s);
     }
 }
 
@@ -653,7 +617,7 @@ static void test_logistic__single_class_is_allowed(void **state)
     gd_model model;
     assert_int_equal(gd_model_logistic(&model, M, 0.1), GD_OK);
     gd_data data;
-    view_of(&s, 1, &data);
+    ts_sample_view(&s, 1, &data);
     double theta[M + 1];
     gd_options options;
     gd_options_init(&options);
@@ -671,7 +635,7 @@ static void test_logistic__single_class_is_allowed(void **state)
     for (size_t i = 0; i < s.n_rows; ++i) {
         assert_int_equal(labels[i], 0);
     }
-    sample_free(&s);
+    ts_sample_free(&s);
 }
 
 /* docs/classification.md's worked example: rows (x, y) = (0, 0), (1, 1) at

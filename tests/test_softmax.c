@@ -28,14 +28,7 @@ extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, c
 
 /* ---- data ---------------------------------------------------------------- */
 
-typedef struct sample {
-    double *x;
-    double *y;
-    double *weights;
-    size_t n_rows;
-    size_t ldx;
-    size_t k;
-} sample;
+typedef ts_sample sample;
 
 /* x uniform in [−2, 2]; y drawn from softmax(W_trueᵀx + b_true), so the
  * classes overlap; weights in [0.1, 3]; NaN padding after each row. */
@@ -47,15 +40,8 @@ static void sample_make(sample *s, size_t n_rows, size_t ldx, size_t k, unsigned
     for (size_t j = 0; j < (M + 1) * k; ++j) {
         w_true[j] = ts_rng_uniform(&rng, -1.5, 1.5);
     }
-    s->n_rows = n_rows;
-    s->ldx = ldx;
+    assert_int_equal(ts_sample_alloc(s, n_rows, ldx, M), 0);
     s->k = k;
-    s->x = malloc(n_rows * ldx * sizeof *s->x);
-    s->y = malloc(n_rows * sizeof *s->y);
-    s->weights = malloc(n_rows * sizeof *s->weights);
-    assert_non_null(s->x);
-    assert_non_null(s->y);
-    assert_non_null(s->weights);
     for (size_t i = 0; i < n_rows; ++i) {
         for (size_t j = 0; j < ldx; ++j) {
             s->x[i * ldx + j] = j < M ? ts_rng_uniform(&rng, -2.0, 2.0) : NAN;
@@ -77,29 +63,6 @@ static void sample_make(sample *s, size_t n_rows, size_t ldx, size_t k, unsigned
         }
         s->y[i] = (double)label;
         s->weights[i] = ts_rng_uniform(&rng, 0.1, 3.0);
-    }
-}
-
-static void sample_free(sample *s)
-{
-    free(s->x);
-    free(s->y);
-    free(s->weights);
-}
-
-static void view_of(const sample *s, int weighted, gd_data *data)
-{
-    gd_data_init(data, s->x, s->n_rows, M, s->y);
-    data->ldx = s->ldx;
-    data->weights = weighted ? s->weights : NULL;
-}
-
-static void random_theta(double *theta, size_t n, double half_width, unsigned long long seed)
-{
-    ts_rng rng;
-    ts_rng_seed(&rng, seed);
-    for (size_t j = 0; j < n; ++j) {
-        theta[j] = ts_rng_uniform(&rng, -half_width, half_width);
     }
 }
 
@@ -308,9 +271,9 @@ static void test_softmax__gradient_matches_central_differences(void **state)
                     const size_t p = (M + 1) * k;
                     assert_int_equal(model.n_params, p);
                     gd_data data;
-                    view_of(&s, weighted, &data);
+                    ts_sample_view(&s, weighted, &data);
                     double theta[P_MAX], grad[P_MAX], probe[P_MAX];
-                    random_theta(theta, p, 1.5, 7u + rc);
+                    ts_random_vector(theta, p, 1.5, 7u + rc);
 
                     double checker = -1.0;
                     assert_int_equal(
@@ -340,7 +303,7 @@ static void test_softmax__gradient_matches_central_differences(void **state)
                     }
                 }
             }
-            sample_free(&s);
+            ts_sample_free(&s);
         }
     }
 }
@@ -360,9 +323,9 @@ static void test_softmax__objective_and_gradient_match_direct_loops(void **state
             gd_model model;
             assert_int_equal(gd_model_softmax(&model, M, 4, l2), GD_OK);
             gd_data data;
-            view_of(&s, weighted, &data);
+            ts_sample_view(&s, weighted, &data);
             double theta[P_MAX], grad[P_MAX], expected_grad[P_MAX];
-            random_theta(theta, p, scales[sc], 40u + sc);
+            ts_random_vector(theta, p, scales[sc], 40u + sc);
             const double expected = direct_objective_of(&s, weighted, l2, theta, expected_grad);
             double loss = NAN;
             assert_int_equal(gd_objective(&model, theta, &data, &loss), GD_OK);
@@ -375,7 +338,7 @@ static void test_softmax__objective_and_gradient_match_direct_loops(void **state
             }
         }
     }
-    sample_free(&s);
+    ts_sample_free(&s);
 }
 
 /* gd_predict gives softmax(z) row by row: equal to the oracle's, each in
@@ -392,14 +355,14 @@ static void test_softmax__probabilities_sum_to_one(void **state)
     assert_int_equal(model.n_classes, k);
     assert_int_equal(model.kind, GD_MODEL_SOFTMAX);
     gd_data data;
-    view_of(&s, 0, &data);
+    ts_sample_view(&s, 0, &data);
     data.y = NULL;
     double *prob = malloc(s.n_rows * k * sizeof *prob);
     assert_non_null(prob);
     static const double scales[] = {1.0, 1000.0};
     for (size_t sc = 0; sc < 2; ++sc) {
         double theta[P_MAX];
-        random_theta(theta, p, scales[sc], 52u + sc);
+        ts_random_vector(theta, p, scales[sc], 52u + sc);
         assert_int_equal(gd_predict(&model, theta, &data, prob), GD_OK);
         for (size_t i = 0; i < s.n_rows; ++i) {
             long double z[K_MAX] = {0.0L};
@@ -417,7 +380,7 @@ static void test_softmax__probabilities_sum_to_one(void **state)
         }
     }
     free(prob);
-    sample_free(&s);
+    ts_sample_free(&s);
 }
 
 /* Every row's loss and residual with k = 13 classes (not a multiple of any
@@ -558,7 +521,7 @@ static void test_softmax__two_classes_match_logistic(void **state)
         assert_int_equal(gd_model_logistic(&logistic, M, l2s[c] / 2.0), GD_OK);
         assert_int_equal(gd_model_softmax(&softmax, M, 2, l2s[c]), GD_OK);
         gd_data data;
-        view_of(&s, 1, &data);
+        ts_sample_view(&s, 1, &data);
         double theta_logistic[M + 1], theta_softmax[2 * (M + 1)];
         gd_report report;
         fit(&logistic, &data, 1.0, 1e-10, theta_logistic, &report);
@@ -581,7 +544,7 @@ static void test_softmax__two_classes_match_logistic(void **state)
     }
     free(p_logistic);
     free(p_softmax);
-    sample_free(&s);
+    ts_sample_free(&s);
 }
 
 /* All of iris, three classes, standardised, λ = 1e−2 (unregularised softmax
@@ -644,7 +607,7 @@ static void test_softmax__invalid_labels_are_refused(void **state)
         gd_model model;
         assert_int_equal(gd_model_softmax(&model, M, k, 0.0), GD_OK);
         gd_data data;
-        view_of(&s, 1, &data);
+        ts_sample_view(&s, 1, &data);
         double theta[P_MAX];
         for (size_t j = 0; j < p; ++j) {
             theta[j] = (double)j + 0.5;
@@ -661,7 +624,7 @@ static void test_softmax__invalid_labels_are_refused(void **state)
         assert_true(loss == 42.0 && error == 42.0);
         double work[256 * 3], grad[P_MAX];
         assert_int_equal(model.loss_grad(&model, theta, &data, &loss, grad, work), GD_ERR_LABEL);
-        sample_free(&s);
+        ts_sample_free(&s);
     }
 }
 
@@ -684,7 +647,7 @@ static void test_softmax__class_without_rows_is_allowed(void **state)
     gd_model model;
     assert_int_equal(gd_model_softmax(&model, M, k, 0.05), GD_OK);
     gd_data data;
-    view_of(&s, 1, &data);
+    ts_sample_view(&s, 1, &data);
     double theta[P_MAX];
     gd_options options;
     gd_options_init(&options);
@@ -714,7 +677,7 @@ static void test_softmax__class_without_rows_is_allowed(void **state)
         assert_true(fabs(row[0] + row[1] + row[2] + row[3] - 1.0) <= 1e-12);
     }
     free(prob);
-    sample_free(&s);
+    ts_sample_free(&s);
 }
 
 /* The constructor's bad input, the model untouched on every failure. */

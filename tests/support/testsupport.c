@@ -330,3 +330,43 @@ void ts_fail_allocator_init(ts_fail_allocator *a, size_t fail_at, int fail_rest)
     a->fail_at = fail_at;
     a->fail_rest = fail_rest;
 }
+
+int ts_sample_alloc(ts_sample *s, size_t n_rows, size_t ldx, size_t m)
+{
+    s->n_rows = n_rows;
+    s->ldx = ldx;
+    s->m = m;
+    s->k = 0;
+    s->x = malloc(n_rows * ldx * sizeof *s->x);
+    s->y = malloc(n_rows * sizeof *s->y);
+    s->weights = malloc(n_rows * sizeof *s->weights);
+    if (s->x == NULL || s->y == NULL || s->weights == NULL) {
+        ts_sample_free(s);
+        return -1;
+    }
+    return 0;
+}
+
+void ts_sample_free(ts_sample *s)
+{
+    free(s->x);
+    free(s->y);
+    free(s->weights);
+    s->x = s->y = s->weights = NULL;
+}
+
+void ts_sample_view(const ts_sample *s, int weighted, gd_data *data)
+{
+    gd_data_init(data, s->x, s->n_rows, s->m, s->y);
+    data->ldx = s->ldx;
+    data->weights = weighted ? s->weights : NULL;
+}
+
+void ts_random_vector(double *v, size_t n, double half_width, unsigned long long seed)
+{
+    ts_rng rng;
+    ts_rng_seed(&rng, seed);
+    for (size_t j = 0; j < n; ++j) {
+        v[j] = ts_rng_uniform(&rng, -half_width, half_width);
+    }
+}

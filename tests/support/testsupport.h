@@ -79,4 +79,30 @@ typedef struct ts_fail_allocator {
 /* Reset every counter and set the failure point. */
 void ts_fail_allocator_init(ts_fail_allocator *a, size_t fail_at, int fail_rest);
 
+/* ---- synthetic samples (test_linear, test_logistic, test_softmax) ---- */
+
+/* n_rows rows of m features stored with stride ldx ≥ m, their y and weights;
+ * each test fills them with its own generator. k: classes, for softmax. */
+typedef struct ts_sample {
+    double *x; /* n_rows × ldx */
+    double *y;
+    double *weights;
+    size_t n_rows;
+    size_t ldx;
+    size_t m;
+    size_t k;
+} ts_sample;
+
+/* Allocate x, y and weights (contents unset) and set the sizes (k = 0).
+ * Returns 0, or -1 with nothing allocated when out of memory. */
+int ts_sample_alloc(ts_sample *s, size_t n_rows, size_t ldx, size_t m);
+void ts_sample_free(ts_sample *s);
+
+/* A view of the sample's m features and y, with its weights or without. */
+void ts_sample_view(const ts_sample *s, int weighted, gd_data *data);
+
+/* v[j] uniform in [−half_width, half_width) for j < n, from a ts_rng seeded
+ * with seed. */
+void ts_random_vector(double *v, size_t n, double half_width, unsigned long long seed);
+
 #endif
