@@ -1,0 +1,116 @@
+/* Probe of the in-cache arithmetic of one block (issue 7; not a test: run it
+ * by hand on a release build, one thread). docs/performance.md quotes it to
+ * show what an evaluation adds to the read of X. It prints ns per row of:
+ *   - the one-output block of linear/logistic regression at m = 50: z = Xw
+ *     and g += Xᵀr by dgemv on an 81-row block (gdi_block_shape_for's);
+ *   - the softmax block at m = 100, k = 10: Z = XW and G += XᵀR by dgemm on
+ *     a 40-row block;
+ *   - exp(−|z|) and log1p of it over 64 values: the library's vector math
+ *     (gdi_vexp, gdi_vlog1p: libmvec where built with it) against a plain
+ *     loop over libm.
+ * Best of R rounds of many repetitions each. Usage: block_probe [R] */
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bench_sys.h"
+#include "kernels/kernels.h"
+
+static volatile double sink;
+
+enum { LIN_ROWS = 81, LIN_M = 50, SM_ROWS = 40, SM_M = 100, SM_K = 10, VEC = 64 };
+
+static double linear_block(const double *x, const double *w, double *z, double *g)
+{
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, LIN_ROWS, LIN_M, 1.0, x, LIN_M, w, 1, 0.0, z, 1);
+    for (int i = 0; i < LIN_ROWS; ++i) {
+        z[i] *= 1e-9;
+    }
+    cblas_dgemv(CblasRowMajor, CblasTrans, LIN_ROWS, LIN_M, 1.0, x, LIN_M, z, 1, 1.0, g, 1);
+    return g[0];
+}
+
+static double softmax_block(const double *x, const double *w, double *z, double *g)
+{
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, SM_ROWS, SM_K, SM_M, 1.0, x, SM_M, w,
+                SM_K, 0.0, z, SM_K);
+    for (int i = 0; i < SM_ROWS * SM_K; ++i) {
+        z[i] *= 1e-9;
+    }
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, SM_M, SM_K, SM_ROWS, 1.0, x, SM_M, z,
+                SM_K, 1.0, g, SM_K);
+    return g[0];
+}
+
+static double vector_math(const double *z, double *e, double *l)
+{
+    for (int i = 0; i < VEC; ++i) {
+        e[i] = -fabs(z[i]);
+    }
+    gdi_vexp(e, e, VEC);
+    gdi_vlog1p(e, l, VEC);
+    return l[0];
+}
+
+static double scalar_math(const double *z, double *e, double *l)
+{
+    for (int i = 0; i < VEC; ++i) {
+        e[i] = exp(-fabs(z[i]));
+        l[i] = log1p(e[i]);
+    }
+    return l[0];
+}
+
+int main(int argc, char **argv)
+{
+    const int rounds = argc > 1 ? atoi(argv[1]) : 7;
+    if (rounds < 1) {
+        fprintf(stderr, "usage: block_probe [rounds >= 1]\n");
+        return 2;
+    }
+    static double x[SM_ROWS * SM_M > LIN_ROWS * LIN_M ? SM_ROWS * SM_M : LIN_ROWS * LIN_M];
+    static double w[SM_M * SM_K], z[SM_ROWS * SM_K], g[SM_M * SM_K];
+    static double e[VEC], l[VEC], v[VEC];
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; ++i) {
+        x[i] = (double)(i % 17) * 0.01 - 0.08;
+    }
+    for (size_t j = 0; j < sizeof w / sizeof w[0]; ++j) {
+        w[j] = 0.001 * (double)j;
+    }
+    for (int i = 0; i < VEC; ++i) {
+        v[i] = 20.0 * ((double)i / VEC - 0.5);
+    }
+    const struct {
+        const char *name;
+        int kind;
+        long reps;
+        int rows; /* per call */
+    } ways[] = {
+        {"linear/logistic block, m = 50, 81 rows: dgemv + dgemv (T)", 0, 20000, LIN_ROWS},
+        {"softmax block, m = 100, k = 10, 40 rows: dgemm + dgemm (T)", 1, 5000, SM_ROWS},
+        {"exp(-|z|) + log1p, 64 values: gdi_vexp + gdi_vlog1p", 2, 200000, VEC},
+        {"exp(-|z|) + log1p, 64 values: scalar libm", 3, 200000, VEC},
+    };
+    printf("block_probe: one thread, in cache, best of %d rounds (ns per row or value)\n", rounds);
+    for (size_t k = 0; k < sizeof ways / sizeof ways[0]; ++k) {
+        double best = INFINITY;
+        for (int r = 0; r < rounds; ++r) {
+            const double start = bench_now();
+            double acc = 0.0;
+            for (long t = 0; t < ways[k].reps; ++t) {
+                switch (ways[k].kind) {
+                case 0: acc += linear_block(x, w, z, g); break;
+                case 1: acc += softmax_block(x, w, z, g); break;
+                case 2: acc += vector_math(v, e, l); break;
+                default: acc += scalar_math(v, e, l); break;
+                }
+            }
+            sink = sink + acc;
+            const double ns = (bench_now() - start) * 1e9 / ((double)ways[k].reps * ways[k].rows);
+            best = ns < best ? ns : best;
+        }
+        printf("%-62s %7.2f\n", ways[k].name, best);
+    }
+    return 0;
+}
