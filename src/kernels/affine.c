@@ -30,6 +30,18 @@ gdi_block_shape gdi_block_shape_for(size_t n_features, size_t n_outputs)
     } else if (n_features > 0) {
         shape.rows = min_size(elems / n_features, GDI_BLOCK_ROWS);
     }
+    if (n_outputs <= 1 && n_features > 0 && (gdi_avx512_usable() || gdi_avx2_usable())) {
+        /* Our own loops (avx512.c, avx2.c) take 8 rows at a time, no panels:
+         * a multiple of 8 rows filling GDI_BLOCK_ELEMS, at least 8 while 8
+         * rows fit GDI_AVX512_BLOCK_MAX (in L2), else fewer, down to 1. */
+        shape.rows = min_size(shape.rows / 8 * 8, GDI_BLOCK_ROWS);
+        if (shape.rows < 8) {
+            shape.rows = min_size(8, GDI_AVX512_BLOCK_MAX / n_features);
+            shape.rows = shape.rows == 0 ? 1 : shape.rows;
+        }
+        shape.panel = n_features;
+        return shape;
+    }
     if (n_outputs <= 1 && n_features > 0) {
         if (n_features < GDI_GEMV_STACK_SUM) {
             /* dgemv's scratch on the stack (kernels.h): rows + m ≤ 240. */
@@ -68,8 +80,8 @@ static size_t gemv_panel(size_t n_rows, size_t n_features)
     return panel == 0 ? 1 : min_size(panel, n_features);
 }
 
-void gdi_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
-                     const double *w, double b, double *out)
+void gdi_blas_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                          const double *w, double b, double *out)
 {
     for (size_t i = 0; i < n_rows; ++i) {
         out[i] = b;
@@ -94,8 +106,8 @@ void gdi_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t l
     }
 }
 
-void gdi_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
-                         const double *r, double *g)
+void gdi_blas_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                              const double *r, double *g)
 {
     if (n_features == 0 || n_rows == 0) {
         return;
@@ -114,6 +126,82 @@ void gdi_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size
         const size_t cols = min_size(panel, n_features - j);
         cblas_dgemv(CblasRowMajor, CblasTrans, (int)n_rows, (int)cols, 1.0, x + j, (int)ldx, r,
                     1, 1.0, g + j, 1);
+    }
+}
+
+int gdi_avx512_usable(void)
+{
+#if defined(GDLEARN_HAVE_AVX512_KERNELS)
+    /* Also checks that the OS saves the AVX-512 registers (libgcc reads
+     * XCR0); cheap after the first call. */
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+int gdi_avx2_usable(void)
+{
+#if defined(GDLEARN_HAVE_AVX2_KERNELS)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+/* A build without one of the two pairs: never called through the dispatch
+ * below (its usable() is 0); defined so that callers and tests link the same
+ * way in every build. */
+#if !defined(GDLEARN_HAVE_AVX512_KERNELS)
+void gdi_avx512_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                            const double *w, double b, double *out)
+{
+    gdi_blas_affine_rows(x, n_rows, n_features, ldx, w, b, out);
+}
+
+void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                                const double *r, double *g)
+{
+    gdi_blas_accumulate_xt_r(x, n_rows, n_features, ldx, r, g);
+}
+#endif
+#if !defined(GDLEARN_HAVE_AVX2_KERNELS)
+void gdi_avx2_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                          const double *w, double b, double *out)
+{
+    gdi_blas_affine_rows(x, n_rows, n_features, ldx, w, b, out);
+}
+
+void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                              const double *r, double *g)
+{
+    gdi_blas_accumulate_xt_r(x, n_rows, n_features, ldx, r, g);
+}
+#endif
+
+void gdi_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                     const double *w, double b, double *out)
+{
+    if (gdi_avx512_usable()) {
+        gdi_avx512_affine_rows(x, n_rows, n_features, ldx, w, b, out);
+    } else if (gdi_avx2_usable()) {
+        gdi_avx2_affine_rows(x, n_rows, n_features, ldx, w, b, out);
+    } else {
+        gdi_blas_affine_rows(x, n_rows, n_features, ldx, w, b, out);
+    }
+}
+
+void gdi_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                         const double *r, double *g)
+{
+    if (gdi_avx512_usable()) {
+        gdi_avx512_accumulate_xt_r(x, n_rows, n_features, ldx, r, g);
+    } else if (gdi_avx2_usable()) {
+        gdi_avx2_accumulate_xt_r(x, n_rows, n_features, ldx, r, g);
+    } else {
+        gdi_blas_accumulate_xt_r(x, n_rows, n_features, ldx, r, g);
     }
 }
 

@@ -1,6 +1,8 @@
-/* BLAS-backed building blocks of the models (DESIGN §2). Not installed.
- * Every size passed here has been checked to fit BLAS's int by the caller
- * (gd_data_validate checks ldx; blocks come from gdi_block_shape_for). */
+/* BLAS-backed building blocks of the models (DESIGN §2), and, for one-output
+ * blocks on AVX-512 CPUs, our own loops in place of dgemv (avx512.c). Not
+ * installed. Every size passed here has been checked to fit BLAS's int by
+ * the caller (gd_data_validate checks ldx; blocks come from
+ * gdi_block_shape_for). */
 #ifndef GDLEARN_KERNELS_H
 #define GDLEARN_KERNELS_H
 
@@ -45,6 +47,10 @@
  * gdlearn-bench: 42–44 ms per evaluation against 44–48). */
 #define GDI_WIDE_BLOCK_ROWS ((size_t)16)
 #define GDI_WIDE_BLOCK_ELEMS ((size_t)16384)
+/* The most elements of X in one block of our own loops (AVX-512 or AVX2)
+ * when a block of GDI_BLOCK_ELEMS would hold fewer than 8 rows (m > 512):
+ * 1 MiB, in L2. */
+#define GDI_AVX512_BLOCK_MAX ((size_t)131072)
 
 /* Per-thread slabs of workspace (onepass.c, gram.c) start on a multiple of
  * GDI_SLAB_ALIGN doubles (64 bytes), so that two threads' hot data never
@@ -125,6 +131,30 @@ void gdi_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t l
 /* g += Xᵀ r over n_rows rows of X. */
 void gdi_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                          const double *r, double *g);
+
+/* ---- One-output blocks in AVX-512 (avx512.c) or AVX2+FMA (avx2.c) ----
+ * gdi_affine_rows and gdi_accumulate_xt_r run the AVX-512 pair instead of
+ * dgemv when gdi_avx512_usable() — built in (GDLEARN_HAVE_AVX512_KERNELS) and
+ * this CPU and OS run AVX-512 — else the AVX2 pair when gdi_avx2_usable()
+ * (GDLEARN_HAVE_AVX2_KERNELS, AVX2 and FMA); valgrind's CPU has AVX2 but not
+ * AVX-512. Any n_rows and n_features; same contract as the two above. In a
+ * build without one of them its functions are the dgemv path. The tests call
+ * every path. */
+int gdi_avx512_usable(void);
+void gdi_avx512_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                            const double *w, double b, double *out);
+void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                                const double *r, double *g);
+int gdi_avx2_usable(void);
+void gdi_avx2_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                          const double *w, double b, double *out);
+void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                              const double *r, double *g);
+/* The dgemv (or ddot/daxpy) path, whatever the CPU: for the tests. */
+void gdi_blas_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                          const double *w, double b, double *out);
+void gdi_blas_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                              const double *r, double *g);
 
 /* g += λ·w (the L2 term of the gradient); returns (λ/2)‖w‖². Plain loops:
  * BLAS would hand long vectors to its thread pool. */

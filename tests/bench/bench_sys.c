@@ -113,6 +113,78 @@ double bench_stream_read(const double *x, size_t n, unsigned n_threads)
     return failed ? -1.0 : elapsed;
 }
 
+typedef struct rows_chunk {
+    const double *x;
+    size_t n_rows;
+    size_t n_features;
+    double sum;
+} rows_chunk;
+
+static void *rows_worker(void *arg)
+{
+    rows_chunk *chunk = arg;
+    const size_t m = chunk->n_features;
+    double acc[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    size_t i = 0;
+    for (; i + 8 <= chunk->n_rows; i += 8) {
+        const double *rows = chunk->x + i * m;
+        for (size_t j = 0; j < m; ++j) {
+            for (size_t r = 0; r < 8; ++r) {
+                acc[r] += rows[r * m + j];
+            }
+        }
+    }
+    for (; i < chunk->n_rows; ++i) {
+        for (size_t j = 0; j < m; ++j) {
+            acc[0] += chunk->x[i * m + j];
+        }
+    }
+    chunk->sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    return NULL;
+}
+
+double bench_stream_read_rows(const double *x, size_t n_rows, size_t n_features,
+                              unsigned n_threads)
+{
+    rows_chunk chunks[BENCH_MAX_THREADS];
+    pthread_t threads[BENCH_MAX_THREADS];
+    if (n_threads == 0) {
+        n_threads = 1;
+    }
+    if (n_threads > BENCH_MAX_THREADS) {
+        n_threads = BENCH_MAX_THREADS;
+    }
+    size_t start = 0;
+    for (unsigned t = 0; t < n_threads; ++t) {
+        const size_t end = n_rows / n_threads * (t + 1) + (t + 1 == n_threads ? n_rows % n_threads : 0);
+        chunks[t].x = x + start * n_features;
+        chunks[t].n_rows = end - start;
+        chunks[t].n_features = n_features;
+        chunks[t].sum = 0.0;
+        start = end;
+    }
+
+    double started = bench_now();
+    unsigned launched = 1;
+    int failed = 0;
+    for (unsigned t = 1; t < n_threads; ++t) {
+        if (pthread_create(&threads[t], NULL, rows_worker, &chunks[t]) != 0) {
+            failed = 1;
+            break;
+        }
+        ++launched;
+    }
+    rows_worker(&chunks[0]);
+    double total = chunks[0].sum;
+    for (unsigned t = 1; t < launched; ++t) {
+        pthread_join(threads[t], NULL);
+        total += chunks[t].sum;
+    }
+    double elapsed = bench_now() - started;
+    stream_sink = stream_sink + total;
+    return failed ? -1.0 : elapsed;
+}
+
 double bench_peak_rss_mb(void)
 {
     struct rusage usage;

@@ -18,6 +18,14 @@ void bench_sleep(double seconds);
  * optimised away. */
 double bench_stream_read(const double *x, size_t n, unsigned n_threads);
 
+/* The same read walked the way the one-output kernels walk X: each thread's
+ * rows (n_rows × n_features, contiguous) 8 rows side by side, element j of
+ * each of the 8 in turn — 8 concurrent streams instead of one. On the
+ * machine of docs/performance.md it is the faster read at m = 500 and the
+ * slower at m = 50; the benchmark's limit is the faster of the two. */
+double bench_stream_read_rows(const double *x, size_t n_rows, size_t n_features,
+                              unsigned n_threads);
+
 /* Peak resident set size of this process so far, in MiB (getrusage). */
 double bench_peak_rss_mb(void);
 

@@ -2,7 +2,9 @@
  * by hand on a release build, one thread). docs/performance.md quotes it to
  * show what an evaluation adds to the read of X. It prints ns per row of:
  *   - the one-output block of linear/logistic regression at m = 50: z = Xw
- *     and g += Xᵀr by dgemv on an 81-row block (gdi_block_shape_for's);
+ *     and g += Xᵀr by dgemv on an 81-row block (the dgemv path's
+ *     gdi_block_shape_for), and by the library's AVX-512 loops on an 80-row
+ *     block (that path's; only when this CPU has AVX-512);
  *   - the softmax block at m = 100, k = 10: Z = XW and G += XᵀR by dgemm on
  *     a 40-row block;
  *   - exp(−|z|) and log1p of it over 64 values: the library's vector math
@@ -19,7 +21,7 @@
 
 static volatile double sink;
 
-enum { LIN_ROWS = 81, LIN_M = 50, SM_ROWS = 40, SM_M = 100, SM_K = 10, VEC = 64 };
+enum { LIN_ROWS = 81, AVX_ROWS = 80, LIN_M = 50, SM_ROWS = 40, SM_M = 100, SM_K = 10, VEC = 64 };
 
 static double linear_block(const double *x, const double *w, double *z, double *g)
 {
@@ -28,6 +30,16 @@ static double linear_block(const double *x, const double *w, double *z, double *
         z[i] *= 1e-9;
     }
     cblas_dgemv(CblasRowMajor, CblasTrans, LIN_ROWS, LIN_M, 1.0, x, LIN_M, z, 1, 1.0, g, 1);
+    return g[0];
+}
+
+static double avx512_block(const double *x, const double *w, double *z, double *g)
+{
+    gdi_avx512_affine_rows(x, AVX_ROWS, LIN_M, LIN_M, w, 0.0, z);
+    for (int i = 0; i < AVX_ROWS; ++i) {
+        z[i] *= 1e-9;
+    }
+    gdi_avx512_accumulate_xt_r(x, AVX_ROWS, LIN_M, LIN_M, z, g);
     return g[0];
 }
 
@@ -88,12 +100,17 @@ int main(int argc, char **argv)
         int rows; /* per call */
     } ways[] = {
         {"linear/logistic block, m = 50, 81 rows: dgemv + dgemv (T)", 0, 20000, LIN_ROWS},
+        {"linear/logistic block, m = 50, 80 rows: AVX-512 loops", 4, 20000, AVX_ROWS},
         {"softmax block, m = 100, k = 10, 40 rows: dgemm + dgemm (T)", 1, 5000, SM_ROWS},
         {"exp(-|z|) + log1p, 64 values: gdi_vexp + gdi_vlog1p", 2, 200000, VEC},
         {"exp(-|z|) + log1p, 64 values: scalar libm", 3, 200000, VEC},
     };
     printf("block_probe: one thread, in cache, best of %d rounds (ns per row or value)\n", rounds);
     for (size_t k = 0; k < sizeof ways / sizeof ways[0]; ++k) {
+        if (ways[k].kind == 4 && !gdi_avx512_usable()) {
+            printf("%-62s %7s\n", ways[k].name, "n/a");
+            continue;
+        }
         double best = INFINITY;
         for (int r = 0; r < rounds; ++r) {
             const double start = bench_now();
@@ -103,6 +120,7 @@ int main(int argc, char **argv)
                 case 0: acc += linear_block(x, w, z, g); break;
                 case 1: acc += softmax_block(x, w, z, g); break;
                 case 2: acc += vector_math(v, e, l); break;
+                case 4: acc += avx512_block(x, w, z, g); break;
                 default: acc += scalar_math(v, e, l); break;
                 }
             }

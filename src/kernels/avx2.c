@@ -1,0 +1,122 @@
+/* The one-output block kernels of avx512.c (out = Xw + b, g += Xᵀr) for CPUs
+ * with AVX2 and FMA but not AVX-512 (gdi_row_kernels, affine.c). This file
+ * alone is built with -mavx2 -mfma (src/CMakeLists.txt): nothing in it may
+ * run before that check, so it holds these two kernels and nothing else.
+ * Same walk as avx512.c — 8 rows at a time, their 8 dot products side by
+ * side, then their 8 contributions to g in one sweep — in 4-lane vectors (16
+ * registers: 8 accumulators, the shared vector of w and a row's vector). Sums
+ * in a fixed order (lane j mod 4 of each row, then a fixed tree). */
+#include <immintrin.h>
+
+#include "kernels/kernels.h"
+
+/* Lane i of the result: the sum of the 4 lanes of a_i (i = 0 … 3). */
+static __m256d sum_each4(__m256d a0, __m256d a1, __m256d a2, __m256d a3)
+{
+    const __m256d h01 = _mm256_hadd_pd(a0, a1); /* a0₀+a0₁, a1₀+a1₁, a0₂+a0₃, a1₂+a1₃ */
+    const __m256d h23 = _mm256_hadd_pd(a2, a3);
+    return _mm256_add_pd(_mm256_permute2f128_pd(h01, h23, 0x20),
+                         _mm256_permute2f128_pd(h01, h23, 0x31));
+}
+
+/* All-ones in the first n_features % 4 lanes: the last, partial vector of a
+ * row. maskload reads nothing from the lanes left out (no read past a row's
+ * end) and gives 0 there. */
+static __m256i tail_mask(size_t n_features)
+{
+    const long long left = (long long)(n_features % 4);
+    return _mm256_set_epi64x(left > 3 ? -1 : 0, left > 2 ? -1 : 0, left > 1 ? -1 : 0,
+                             left > 0 ? -1 : 0);
+}
+
+void gdi_avx2_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                          const double *w, double b, double *out)
+{
+    const size_t full = n_features / 4 * 4;
+    const int has_tail = n_features % 4 != 0;
+    const __m256i tail = tail_mask(n_features);
+    const __m256d intercept = _mm256_set1_pd(b);
+    size_t i = 0;
+    for (; i + 8 <= n_rows; i += 8) {
+        const double *rows = x + i * ldx;
+        __m256d acc[8];
+        for (size_t r = 0; r < 8; ++r) {
+            acc[r] = _mm256_setzero_pd();
+        }
+        for (size_t j = 0; j < full; j += 4) {
+            const __m256d wj = _mm256_loadu_pd(w + j);
+            for (size_t r = 0; r < 8; ++r) {
+                acc[r] = _mm256_fmadd_pd(_mm256_loadu_pd(rows + r * ldx + j), wj, acc[r]);
+            }
+        }
+        if (has_tail) {
+            const __m256d wj = _mm256_maskload_pd(w + full, tail);
+            for (size_t r = 0; r < 8; ++r) {
+                acc[r] = _mm256_fmadd_pd(_mm256_maskload_pd(rows + r * ldx + full, tail), wj,
+                                         acc[r]);
+            }
+        }
+        _mm256_storeu_pd(out + i,
+                         _mm256_add_pd(sum_each4(acc[0], acc[1], acc[2], acc[3]), intercept));
+        _mm256_storeu_pd(out + i + 4,
+                         _mm256_add_pd(sum_each4(acc[4], acc[5], acc[6], acc[7]), intercept));
+    }
+    for (; i < n_rows; ++i) { /* the last n_rows % 8 rows, one at a time */
+        const double *row = x + i * ldx;
+        __m256d acc = _mm256_setzero_pd();
+        for (size_t j = 0; j < full; j += 4) {
+            acc = _mm256_fmadd_pd(_mm256_loadu_pd(row + j), _mm256_loadu_pd(w + j), acc);
+        }
+        if (has_tail) {
+            acc = _mm256_fmadd_pd(_mm256_maskload_pd(row + full, tail),
+                                  _mm256_maskload_pd(w + full, tail), acc);
+        }
+        const __m256d zero = _mm256_setzero_pd();
+        double lanes[4];
+        _mm256_storeu_pd(lanes, sum_each4(acc, zero, zero, zero));
+        out[i] = lanes[0] + b;
+    }
+}
+
+void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                              const double *r, double *g)
+{
+    const size_t full = n_features / 4 * 4;
+    const int has_tail = n_features % 4 != 0;
+    const __m256i tail = tail_mask(n_features);
+    size_t i = 0;
+    for (; i + 8 <= n_rows; i += 8) {
+        const double *rows = x + i * ldx;
+        __m256d coef[8];
+        for (size_t q = 0; q < 8; ++q) {
+            coef[q] = _mm256_set1_pd(r[i + q]);
+        }
+        for (size_t j = 0; j < full; j += 4) {
+            __m256d gj = _mm256_loadu_pd(g + j);
+            for (size_t q = 0; q < 8; ++q) {
+                gj = _mm256_fmadd_pd(coef[q], _mm256_loadu_pd(rows + q * ldx + j), gj);
+            }
+            _mm256_storeu_pd(g + j, gj);
+        }
+        if (has_tail) {
+            __m256d gj = _mm256_maskload_pd(g + full, tail);
+            for (size_t q = 0; q < 8; ++q) {
+                gj = _mm256_fmadd_pd(coef[q], _mm256_maskload_pd(rows + q * ldx + full, tail), gj);
+            }
+            _mm256_maskstore_pd(g + full, tail, gj);
+        }
+    }
+    for (; i < n_rows; ++i) {
+        const double *row = x + i * ldx;
+        const __m256d coef = _mm256_set1_pd(r[i]);
+        for (size_t j = 0; j < full; j += 4) {
+            _mm256_storeu_pd(g + j, _mm256_fmadd_pd(coef, _mm256_loadu_pd(row + j),
+                                                    _mm256_loadu_pd(g + j)));
+        }
+        if (has_tail) {
+            const __m256d gj = _mm256_maskload_pd(g + full, tail);
+            _mm256_maskstore_pd(g + full, tail,
+                                _mm256_fmadd_pd(coef, _mm256_maskload_pd(row + full, tail), gj));
+        }
+    }
+}
