@@ -8,7 +8,8 @@
  *  - gdi_affine_rows / gdi_accumulate_xt_r run the first usable path of
  *    AVX-512, AVX2, BLAS (same bits);
  *  - on our own loops, gdi_block_shape_for(m, 1) gives multiple-of-8 row
- *    blocks within the block limits, and a call gives the same bits each time.
+ *    blocks within the block limits, a call gives the same bits each time,
+ *    and a row the same bits in a group of 8 rows as alone.
  * A path's checks skip where its usable() is 0 (valgrind: no AVX-512). */
 #if defined(__linux__)
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
@@ -486,6 +487,52 @@ static void test_row_kernels__avx2_same_bits_each_call(void **state)
     same_bits_each_call(&paths[AVX2]);
 }
 
+/* A row's z is the same bits whether the row is computed in a group of 8 or
+ * alone (a leftover row, or a 1-row call): block and chunk boundaries do not
+ * change results. 9 rows: the 9th is a leftover; each row again alone. */
+static void row_bits_independent_of_grouping(const kernel_path *path)
+{
+    if (!path->usable()) {
+        skip();
+    }
+    static const size_t features[] = {1, 5, 8, 13, 50, 67};
+    enum { ROWS = 9 };
+    ts_rng rng;
+    ts_rng_seed(&rng, 4242);
+    for (size_t f = 0; f < N_ELEMS(features); ++f) {
+        const size_t m = features[f];
+        double *x = alloc_doubles(ROWS * m);
+        double *w = alloc_doubles(m);
+        double grouped[ROWS];
+        fill(x, ROWS * m, -1.0, 1.0, &rng);
+        fill(w, m, -1.0, 1.0, &rng);
+        path->affine(x, ROWS, m, m, w, 0.25, grouped);
+        for (size_t i = 0; i < ROWS; ++i) {
+            double alone;
+            path->affine(x + i * m, 1, m, m, w, 0.25, &alone);
+            if (memcmp(&alone, &grouped[i], sizeof alone) != 0) {
+                print_error("%s: m=%zu row %zu: %.17g alone, %.17g in the 9-row call\n",
+                            path->name, m, i, alone, grouped[i]);
+                fail();
+            }
+        }
+        free(w);
+        free(x);
+    }
+}
+
+static void test_row_kernels__avx512_row_bits_independent_of_grouping(void **state)
+{
+    (void)state;
+    row_bits_independent_of_grouping(&paths[AVX512]);
+}
+
+static void test_row_kernels__avx2_row_bits_independent_of_grouping(void **state)
+{
+    (void)state;
+    row_bits_independent_of_grouping(&paths[AVX2]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -500,6 +547,8 @@ int main(void)
         cmocka_unit_test(test_row_kernels__own_loops_block_shape),
         cmocka_unit_test(test_row_kernels__avx512_same_bits_each_call),
         cmocka_unit_test(test_row_kernels__avx2_same_bits_each_call),
+        cmocka_unit_test(test_row_kernels__avx512_row_bits_independent_of_grouping),
+        cmocka_unit_test(test_row_kernels__avx2_row_bits_independent_of_grouping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,10 +9,12 @@
  * take 8 rows at a time — 8 dot products side by side, then the 8 rows'
  * contributions to g in one sweep over it — at about half dgemv's in-cache
  * cost per row, and the core overlaps them with the stream of X
- * (docs/performance.md has the figures and the command).
+ * (docs/performance.md, "Our own loops against dgemv": figures, commands).
  *
- * Sums are in a fixed order (lane j mod 8 of each row, then a fixed tree), so
- * the same input gives the same bits on every AVX-512 CPU. */
+ * Sums are in a fixed order (lane j mod 8 of each row, then the tree of
+ * sum_each, for a row in a group of 8 or alone; g gets its rows in order), so
+ * the same input gives the same bits on every AVX-512 CPU, wherever block
+ * boundaries fall. */
 #include <immintrin.h>
 
 #include "kernels/kernels.h"
@@ -78,7 +80,11 @@ void gdi_avx512_affine_rows(const double *x, size_t n_rows, size_t n_features, s
             acc = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(tail, row + full),
                                   _mm512_maskz_loadu_pd(tail, w + full), acc);
         }
-        out[i] = _mm512_reduce_add_pd(acc) + b;
+        /* Summed by the same tree as a row of an 8-row group, so that a
+         * row's bits do not depend on where block boundaries fall. */
+        const __m512d zero = _mm512_setzero_pd();
+        const __m512d lanes[8] = {acc, zero, zero, zero, zero, zero, zero, zero};
+        out[i] = _mm_cvtsd_f64(_mm512_castpd512_pd128(sum_each(lanes))) + b;
     }
 }
 

@@ -1,6 +1,6 @@
 /* BLAS-backed building blocks of the models (DESIGN §2), and, for one-output
- * blocks on AVX-512 CPUs, our own loops in place of dgemv (avx512.c). Not
- * installed. Every size passed here has been checked to fit BLAS's int by
+ * blocks on CPUs with AVX-512 or AVX2+FMA, our own loops in place of dgemv
+ * (avx512.c, avx2.c). Not installed. Every size passed here has been checked to fit BLAS's int by
  * the caller (gd_data_validate checks ldx; blocks come from
  * gdi_block_shape_for). */
 #ifndef GDLEARN_KERNELS_H
@@ -49,7 +49,8 @@
 #define GDI_WIDE_BLOCK_ELEMS ((size_t)16384)
 /* The most elements of X in one block of our own loops (AVX-512 or AVX2)
  * when a block of GDI_BLOCK_ELEMS would hold fewer than 8 rows (m > 512):
- * 1 MiB, in L2. */
+ * 1 MiB — in L2 on the 2 MiB-L2 CPU of docs/performance.md; on CPUs with
+ * 256–512 KiB of L2, blocks of m ≈ 4k–16k columns are read from L3 for Xᵀr. */
 #define GDI_AVX512_BLOCK_MAX ((size_t)131072)
 
 /* Per-thread slabs of workspace (onepass.c, gram.c) start on a multiple of
@@ -122,7 +123,9 @@ gd_status gdi_affine_predict(const gdi_affine_model *model, const double *theta,
 
 /* ---- BLAS pieces (affine.c, affine_multi.c) ----
  * Each splits the features into panels so that every BLAS call stays serial
- * (see above); n_rows must be at most gdi_block_shape_for(m, k).rows. */
+ * (see above); n_rows must be at most gdi_block_shape_for(m, k).rows. The
+ * two one-output functions run our own loops instead where the CPU allows
+ * (see below), for any n_rows. */
 
 /* out[i] = x_iᵀ w + b for n_rows rows of X (row stride ldx). */
 void gdi_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,

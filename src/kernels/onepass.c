@@ -3,7 +3,7 @@
  *
  * The rows are split into T contiguous chunks (gdi_run_chunks). Each chunk
  * walks its rows a block at a time: Z of the block (serial BLAS, or for one
- * output on an AVX-512 CPU the loops of avx512.c), the
+ * output on a CPU with AVX-512 or AVX2 the loops of avx512.c / avx2.c), the
  * residual in place of Z, then Xᵀ R of the block into the chunk's own partial
  * gradient while the block is still in cache; X is read from memory once.
  * The caller then adds the partials in chunk order, so a given T gives the
