@@ -39,17 +39,20 @@ void bench_sleep(double seconds)
     }
 }
 
-typedef struct stream_chunk {
+/* One thread's part of a read: n doubles from x (one stream), or n rows of
+ * n_features doubles (8 rows side by side). */
+typedef struct read_chunk {
     const double *x;
     size_t n;
+    size_t n_features;
     double sum;
-} stream_chunk;
+} read_chunk;
 
 /* Eight independent accumulators, so the adds are not one dependency chain
  * and the loop runs at memory speed, not at the latency of one add. */
 static void *stream_worker(void *arg)
 {
-    stream_chunk *chunk = arg;
+    read_chunk *chunk = arg;
     const double *x = chunk->x;
     const size_t n = chunk->n;
     double acc[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
@@ -66,67 +69,13 @@ static void *stream_worker(void *arg)
     return NULL;
 }
 
-#define BENCH_MAX_THREADS 1024
-
-double bench_stream_read(const double *x, size_t n, unsigned n_threads)
-{
-    stream_chunk chunks[BENCH_MAX_THREADS];
-    pthread_t threads[BENCH_MAX_THREADS];
-    if (n_threads == 0) {
-        n_threads = 1;
-    }
-    if (n_threads > BENCH_MAX_THREADS) {
-        n_threads = BENCH_MAX_THREADS;
-    }
-    /* Chunks start on 8-double (64-byte) boundaries relative to x. */
-    size_t per = (n / n_threads + 7) / 8 * 8;
-    size_t start = 0;
-    for (unsigned t = 0; t < n_threads; ++t) {
-        size_t count = start < n ? n - start : 0;
-        if (count > per && t + 1 < n_threads) {
-            count = per;
-        }
-        chunks[t].x = x + start;
-        chunks[t].n = count;
-        chunks[t].sum = 0.0;
-        start += count;
-    }
-
-    double started = bench_now();
-    unsigned launched = 1;
-    int failed = 0;
-    for (unsigned t = 1; t < n_threads; ++t) {
-        if (pthread_create(&threads[t], NULL, stream_worker, &chunks[t]) != 0) {
-            failed = 1;
-            break;
-        }
-        ++launched;
-    }
-    stream_worker(&chunks[0]);
-    double total = chunks[0].sum;
-    for (unsigned t = 1; t < launched; ++t) {
-        pthread_join(threads[t], NULL);
-        total += chunks[t].sum;
-    }
-    double elapsed = bench_now() - started;
-    stream_sink = stream_sink + total;
-    return failed ? -1.0 : elapsed;
-}
-
-typedef struct rows_chunk {
-    const double *x;
-    size_t n_rows;
-    size_t n_features;
-    double sum;
-} rows_chunk;
-
 static void *rows_worker(void *arg)
 {
-    rows_chunk *chunk = arg;
+    read_chunk *chunk = arg;
     const size_t m = chunk->n_features;
     double acc[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
     size_t i = 0;
-    for (; i + 8 <= chunk->n_rows; i += 8) {
+    for (; i + 8 <= chunk->n; i += 8) {
         const double *rows = chunk->x + i * m;
         for (size_t j = 0; j < m; ++j) {
             for (size_t r = 0; r < 8; ++r) {
@@ -134,7 +83,7 @@ static void *rows_worker(void *arg)
             }
         }
     }
-    for (; i < chunk->n_rows; ++i) {
+    for (; i < chunk->n; ++i) {
         for (size_t j = 0; j < m; ++j) {
             acc[0] += chunk->x[i * m + j];
         }
@@ -143,38 +92,30 @@ static void *rows_worker(void *arg)
     return NULL;
 }
 
-double bench_stream_read_rows(const double *x, size_t n_rows, size_t n_features,
-                              unsigned n_threads)
-{
-    rows_chunk chunks[BENCH_MAX_THREADS];
-    pthread_t threads[BENCH_MAX_THREADS];
-    if (n_threads == 0) {
-        n_threads = 1;
-    }
-    if (n_threads > BENCH_MAX_THREADS) {
-        n_threads = BENCH_MAX_THREADS;
-    }
-    size_t start = 0;
-    for (unsigned t = 0; t < n_threads; ++t) {
-        const size_t end = n_rows / n_threads * (t + 1) + (t + 1 == n_threads ? n_rows % n_threads : 0);
-        chunks[t].x = x + start * n_features;
-        chunks[t].n_rows = end - start;
-        chunks[t].n_features = n_features;
-        chunks[t].sum = 0.0;
-        start = end;
-    }
+#define BENCH_MAX_THREADS 1024
 
+static unsigned clamp_threads(unsigned n_threads)
+{
+    return n_threads == 0 ? 1 : n_threads > BENCH_MAX_THREADS ? BENCH_MAX_THREADS : n_threads;
+}
+
+/* Runs worker on chunks[0 … n_threads−1], one POSIX thread each (the calling
+ * thread takes chunk 0); their sums go to the volatile sink. Returns the
+ * wall-clock seconds, or −1 if a thread could not be started. */
+static double timed_read(void *(*worker)(void *), read_chunk *chunks, unsigned n_threads)
+{
+    pthread_t threads[BENCH_MAX_THREADS];
     double started = bench_now();
     unsigned launched = 1;
     int failed = 0;
     for (unsigned t = 1; t < n_threads; ++t) {
-        if (pthread_create(&threads[t], NULL, rows_worker, &chunks[t]) != 0) {
+        if (pthread_create(&threads[t], NULL, worker, &chunks[t]) != 0) {
             failed = 1;
             break;
         }
         ++launched;
     }
-    rows_worker(&chunks[0]);
+    worker(&chunks[0]);
     double total = chunks[0].sum;
     for (unsigned t = 1; t < launched; ++t) {
         pthread_join(threads[t], NULL);
@@ -183,6 +124,39 @@ double bench_stream_read_rows(const double *x, size_t n_rows, size_t n_features,
     double elapsed = bench_now() - started;
     stream_sink = stream_sink + total;
     return failed ? -1.0 : elapsed;
+}
+
+double bench_stream_read(const double *x, size_t n, unsigned n_threads)
+{
+    read_chunk chunks[BENCH_MAX_THREADS];
+    n_threads = clamp_threads(n_threads);
+    /* Chunks start on 8-double (64-byte) boundaries relative to x. */
+    size_t per = (n / n_threads + 7) / 8 * 8;
+    size_t start = 0;
+    for (unsigned t = 0; t < n_threads; ++t) {
+        size_t count = start < n ? n - start : 0;
+        if (count > per && t + 1 < n_threads) {
+            count = per;
+        }
+        chunks[t] = (read_chunk){x + start, count, 1, 0.0};
+        start += count;
+    }
+    return timed_read(stream_worker, chunks, n_threads);
+}
+
+double bench_stream_read_rows(const double *x, size_t n_rows, size_t n_features,
+                              unsigned n_threads)
+{
+    read_chunk chunks[BENCH_MAX_THREADS];
+    n_threads = clamp_threads(n_threads);
+    /* Equal row counts; the last thread also takes the remainder. */
+    size_t start = 0;
+    for (unsigned t = 0; t < n_threads; ++t) {
+        const size_t end = t + 1 == n_threads ? n_rows : n_rows / n_threads * (t + 1);
+        chunks[t] = (read_chunk){x + start * n_features, end - start, n_features, 0.0};
+        start = end;
+    }
+    return timed_read(rows_worker, chunks, n_threads);
 }
 
 double bench_peak_rss_mb(void)
