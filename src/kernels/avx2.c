@@ -7,6 +7,7 @@
  * registers: 8 accumulators, the shared vector of w and a row's vector). Sums
  * in a fixed order (lane j mod 4 of each row, then a fixed tree). */
 #include <immintrin.h>
+#include <stdint.h>
 
 #include "kernels/kernels.h"
 
@@ -50,13 +51,17 @@ void gdi_avx2_affine_rows(const double *x, size_t n_rows, size_t n_features, siz
         }
         if (prefetch) {
             /* The same column of the rows PREFETCH_ROWS further on, once per
-             * 64 bytes (every other 4-double load). */
-            const double *ahead = rows + PREFETCH_ROWS * ldx;
+             * 64 bytes (every other 4-double load), as an address, not a
+             * pointer into X: those rows may lie past its end, where pointer
+             * arithmetic would be undefined. */
+            const uintptr_t ahead = (uintptr_t)rows + PREFETCH_ROWS * ldx * sizeof(double);
             for (size_t j = 0; j < full; j += 4) {
                 const __m256d wj = _mm256_loadu_pd(w + j);
                 for (size_t r = 0; r < 8; ++r) {
                     if (j % 8 == 0) {
-                        _mm_prefetch((const char *)(ahead + r * ldx + j), _MM_HINT_T0);
+                        _mm_prefetch(
+                            (const char *)(ahead + (r * ldx + j) * sizeof(double)),
+                            _MM_HINT_T0);
                     }
                     acc[r] = _mm256_fmadd_pd(_mm256_loadu_pd(rows + r * ldx + j), wj, acc[r]);
                 }
