@@ -20,6 +20,7 @@
 #include <gdlearn/gdlearn.h>
 
 #include "testsupport.h"
+#include "ts_assert.h"
 
 #define MAX_PARAMS 11 /* diabetes: 10 features + intercept */
 #define BMI ((size_t)2)
@@ -32,15 +33,6 @@ static double max_abs(const double *v, size_t n)
     }
     return worst;
 }
-
-#define assert_below(value, bound)                                                   \
-    do {                                                                             \
-        double value_ = (value);                                                     \
-        if (!(value_ < (bound))) {                                                   \
-            print_error("%s = %g, not below %g\n", #value, value_, (double)(bound)); \
-        }                                                                            \
-        assert_true(value_ < (bound));                                               \
-    } while (0)
 
 static void load_diabetes(ts_dataset *d, int one_feature, int standardize)
 {

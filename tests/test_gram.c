@@ -26,6 +26,7 @@
 
 #include "kernels/gram.h"
 #include "testsupport.h"
+#include "ts_assert.h"
 
 #define M 7
 #define MAX_PARAMS 11 /* diabetes: 10 features + intercept */
@@ -35,15 +36,6 @@
  * large sums: flatter in the last digits), so ask for 1e-9 there (1e-12 on
  * the standardised features). */
 #define RAW_TOLERANCE 1e-9
-
-#define assert_below(value, bound)                                                   \
-    do {                                                                             \
-        double value_ = (value);                                                     \
-        if (!(value_ < (bound))) {                                                   \
-            print_error("%s = %g, not below %g\n", #value, value_, (double)(bound)); \
-        }                                                                            \
-        assert_true(value_ < (bound));                                               \
-    } while (0)
 
 /* n rows of M features uniform in [−2, 2], padded rows (ldx = M + 2, NaN
  * padding), y = offset + wᵀx + noise, weights in [0, 3] with some zeros. */

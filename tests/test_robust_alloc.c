@@ -165,6 +165,17 @@ static const method methods[] = {
 };
 #define N_METHODS (sizeof methods / sizeof methods[0])
 
+/* The options every allocation sweep starts from: the method, a step, and
+ * few iterations. */
+static void method_options(const method *which, gd_options *options)
+{
+    gd_options_init(options);
+    options->optimizer = which->optimizer;
+    options->line_search = which->line_search;
+    options->learning_rate = 0.05;
+    options->max_iter = 15;
+}
+
 /* One model × optimiser × init: refuse allocation k = 1, 2, … until gd_fit
  * succeeds; returns how many allocations the successful fit made. */
 static size_t check_fit(const gd_model *model, const gd_data *data, const gd_options *base,
@@ -253,11 +264,7 @@ static void test_robust_alloc__fit_every_model_and_optimizer(void **state)
         for (size_t k = 0; k < N_METHODS; ++k) {
             for (int init = 0; init < 3; ++init) {
                 gd_options options;
-                gd_options_init(&options);
-                options.optimizer = methods[k].optimizer;
-                options.line_search = methods[k].line_search;
-                options.learning_rate = 0.05;
-                options.max_iter = 15;
+                method_options(&methods[k], &options);
                 options.batch_size = 8;
                 options.init = init == 0 ? GD_INIT_ZERO : init == 1 ? GD_INIT_RANDOM : GD_INIT_GIVEN;
                 char what[160];
@@ -305,11 +312,7 @@ static void test_robust_alloc__fit_linear_gram(void **state)
                 continue;
             }
             gd_options options;
-            gd_options_init(&options);
-            options.optimizer = methods[k].optimizer;
-            options.line_search = methods[k].line_search;
-            options.learning_rate = 0.05;
-            options.max_iter = 15;
+            method_options(&methods[k], &options);
             options.linear_gram = 1;
             options.init = GD_INIT_GIVEN;
             char what[160];
