@@ -166,6 +166,66 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
 {
     gdi_blas_accumulate_xt_r(x, n_rows, n_features, ldx, r, g);
 }
+
+void gdi_avx512_affine_rows_multi(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                                  const double *wt, size_t ldw, const double *b,
+                                  size_t n_outputs, double *out, gdi_prefetch *pf)
+{
+    (void)pf;
+    for (size_t i = 0; i < n_rows; ++i) {
+        for (size_t c = 0; c < n_outputs; ++c) {
+            double sum = 0.0;
+            for (size_t j = 0; j < n_features; ++j) {
+                sum += x[i * ldx + j] * wt[c * ldw + j];
+            }
+            out[i * n_outputs + c] = sum + b[c];
+        }
+    }
+}
+
+void gdi_avx512_accumulate_xt_r_multi(const double *x, size_t n_rows, size_t n_features,
+                                      size_t ldx, const double *r, size_t n_outputs, int lanes,
+                                      double *gt, size_t ldg, gdi_prefetch *pf)
+{
+    (void)pf;
+    for (size_t i = 0; i < n_rows; ++i) {
+        const size_t group = i / 8 * 8;
+        const size_t len = n_rows - group < 8 ? n_rows - group : 8;
+        for (size_t c = 0; c < n_outputs; ++c) {
+            const double rc = lanes ? r[group * n_outputs + c * len + (i - group)]
+                                    : r[i * n_outputs + c];
+            for (size_t j = 0; j < n_features; ++j) {
+                gt[c * ldg + j] += x[i * ldx + j] * rc;
+            }
+        }
+    }
+}
+
+/* Unreachable in such a build (onepass.c takes the lanes residual only when
+ * gdi_avx512_usable()); the tests skip it there too. */
+void gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const size_t *label,
+                              const double *weights, double *loss, double *intercept,
+                              gdi_prefetch *pf)
+{
+    (void)pf;
+    (void)z;
+    (void)n_rows;
+    (void)n_classes;
+    (void)label;
+    (void)weights;
+    (void)loss;
+    (void)intercept;
+}
+
+size_t gdi_avx512_multi_prefetch_steps(size_t n_rows, size_t n_features, size_t n_outputs,
+                                       int with_gradient)
+{
+    (void)n_rows;
+    (void)n_features;
+    (void)n_outputs;
+    (void)with_gradient;
+    return 1;
+}
 #endif
 #if !defined(GDLEARN_HAVE_AVX2_KERNELS)
 void gdi_avx2_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,

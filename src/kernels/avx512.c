@@ -13,45 +13,23 @@
  * (docs/performance.md, "Our own loops against dgemv": figures, commands).
  *
  * Sums are in a fixed order (lane j mod 8 of each row, then the tree of
- * sum_each, for a row in a group of 8 or alone; g gets its rows in order), so
+ * gdi_sum_each, for a row in a group of 8 or alone; g gets its rows in order), so
  * the same input gives the same bits on every AVX-512 CPU, wherever block
  * boundaries fall. */
 #include <immintrin.h>
 #include <stdint.h>
 
+#include "kernels/avx512_lanes.h"
 #include "kernels/kernels.h"
-
-/* The 8 lane-sums of a0 … a7, in that order: lane i of the result is the sum
- * of the 8 lanes of a_i. Pairs of rows, then 128-bit lanes, then halves. */
-static __m512d sum_each(const __m512d a[8])
-{
-    const __m512d s01 = _mm512_add_pd(_mm512_unpacklo_pd(a[0], a[1]), _mm512_unpackhi_pd(a[0], a[1]));
-    const __m512d s23 = _mm512_add_pd(_mm512_unpacklo_pd(a[2], a[3]), _mm512_unpackhi_pd(a[2], a[3]));
-    const __m512d s45 = _mm512_add_pd(_mm512_unpacklo_pd(a[4], a[5]), _mm512_unpackhi_pd(a[4], a[5]));
-    const __m512d s67 = _mm512_add_pd(_mm512_unpacklo_pd(a[6], a[7]), _mm512_unpackhi_pd(a[6], a[7]));
-    /* 0x88 picks 128-bit lanes (0, 2) of each operand, 0xDD lanes (1, 3). */
-    const __m512d p = _mm512_add_pd(_mm512_shuffle_f64x2(s01, s23, 0x88),
-                                    _mm512_shuffle_f64x2(s01, s23, 0xDD));
-    const __m512d q = _mm512_add_pd(_mm512_shuffle_f64x2(s45, s67, 0x88),
-                                    _mm512_shuffle_f64x2(s45, s67, 0xDD));
-    return _mm512_add_pd(_mm512_shuffle_f64x2(p, q, 0x88), _mm512_shuffle_f64x2(p, q, 0xDD));
-}
 
 #define PREFETCH_ROWS ((size_t)16)
 #define PREFETCH_MAX_FEATURES ((size_t)128)
-
-/* The first n_features % 8 lanes: the last, partial vector of a row. Masked
- * loads do not touch the lanes left out (no read past a row's end). */
-static __mmask8 tail_mask(size_t n_features)
-{
-    return (__mmask8)((1u << (n_features % 8)) - 1u);
-}
 
 void gdi_avx512_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                             const double *w, double b, double *out)
 {
     const size_t full = n_features / 8 * 8;
-    const __mmask8 tail = tail_mask(n_features);
+    const __mmask8 tail = gdi_tail_mask(n_features);
     const __m512d intercept = _mm512_set1_pd(b);
     /* Narrow rows: ask for the rows 16 further on while these are summed
      * (one prefetch per 64 bytes loaded; prefetches never fault, also past
@@ -95,7 +73,7 @@ void gdi_avx512_affine_rows(const double *x, size_t n_rows, size_t n_features, s
                                          acc[r]);
             }
         }
-        _mm512_storeu_pd(out + i, _mm512_add_pd(sum_each(acc), intercept));
+        _mm512_storeu_pd(out + i, _mm512_add_pd(gdi_sum_each(acc), intercept));
     }
     for (; i < n_rows; ++i) { /* the last n_rows % 8 rows, one at a time */
         const double *row = x + i * ldx;
@@ -111,7 +89,7 @@ void gdi_avx512_affine_rows(const double *x, size_t n_rows, size_t n_features, s
          * row's bits do not depend on where block boundaries fall. */
         const __m512d zero = _mm512_setzero_pd();
         const __m512d lanes[8] = {acc, zero, zero, zero, zero, zero, zero, zero};
-        out[i] = _mm_cvtsd_f64(_mm512_castpd512_pd128(sum_each(lanes))) + b;
+        out[i] = _mm_cvtsd_f64(_mm512_castpd512_pd128(gdi_sum_each(lanes))) + b;
     }
 }
 
@@ -119,7 +97,7 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
                                 const double *r, double *g)
 {
     const size_t full = n_features / 8 * 8;
-    const __mmask8 tail = tail_mask(n_features);
+    const __mmask8 tail = gdi_tail_mask(n_features);
     size_t i = 0;
     for (; i + 8 <= n_rows; i += 8) {
         const double *rows = x + i * ldx;

@@ -7,6 +7,7 @@
 #define GDLEARN_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/internal.h"
 #include "core/threads.h"
@@ -53,6 +54,32 @@
  * 256–512 KiB of L2, blocks of m ≈ 4k–16k columns are read from L3 for Xᵀr. */
 #define GDI_AVX512_BLOCK_MAX ((size_t)131072)
 
+/* A byte range of X brought into cache a few lines at a time, between
+ * pieces of other work (onepass.c: the next block while this one is
+ * computed): gdi_prefetch_step asks for per_step more lines without waiting
+ * for them. Addresses as integers: nothing is dereferenced, and a range may
+ * end anywhere. A NULL cursor does nothing. */
+typedef struct gdi_prefetch {
+    uintptr_t next;
+    uintptr_t end;
+    size_t per_step;
+} gdi_prefetch;
+
+static inline void gdi_prefetch_step(gdi_prefetch *pf)
+{
+#if defined(__GNUC__)
+    if (pf == NULL) {
+        return;
+    }
+    for (size_t l = 0; l < pf->per_step && pf->next < pf->end; ++l) {
+        __builtin_prefetch((const void *)pf->next, 0, 2); /* into L2 */
+        pf->next += 64;
+    }
+#else
+    (void)pf;
+#endif
+}
+
 /* Per-thread slabs of workspace (onepass.c, gram.c) start on a multiple of
  * GDI_SLAB_ALIGN doubles (64 bytes), so that two threads' hot data never
  * share a cache line. *out = n rounded up to it; 0 if that overflows. */
@@ -90,6 +117,12 @@ gdi_block_shape gdi_block_shape_for(size_t n_features, size_t n_outputs);
 typedef gd_status (*gdi_residual_fn)(const gd_data *data, size_t start, size_t rows, size_t k,
                                      double *z, double *loss, double *intercept);
 
+/* The same, leaving s∘R in the lanes layout (GDI_LANES_MAX_OUTPUTS below),
+ * calling gdi_prefetch_step(pf) as it goes. */
+typedef gd_status (*gdi_residual_lanes_fn)(const gd_data *data, size_t start, size_t rows,
+                                           size_t k, double *z, double *loss, double *intercept,
+                                           gdi_prefetch *pf);
+
 /* A model of the form Z = XW + 1bᵀ, θ = [b (k); W (m×k row-major)], with a
  * per-row loss: the built-ins. */
 typedef struct gdi_affine_model {
@@ -103,6 +136,11 @@ typedef struct gdi_affine_model {
      * runs (onepass.c). Linear regression's is too cheap to hide anything,
      * and so is logistic regression's since its exp/log1p are vectorised. */
     int costly_residual;
+    /* The residual again, but leaving s∘R in the lanes layout (GDI_LANES
+     * below) for the AVX-512 k-output loops, or NULL: softmax's, used when
+     * gdi_avx512_usable() and k ≤ GDI_LANES_MAX_OUTPUTS. Called on whole
+     * blocks (its groups of 8 rows start at the block's first row). */
+    gdi_residual_lanes_fn residual_lanes;
 } gdi_affine_model;
 
 /* Doubles of workspace gdi_affine_loss_grad needs for n_rows rows, or
@@ -153,6 +191,39 @@ void gdi_avx2_affine_rows(const double *x, size_t n_rows, size_t n_features, siz
                           const double *w, double b, double *out);
 void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                               const double *r, double *g);
+/* The k-output pair in AVX-512 (avx512_multi.c): Z = XW + 1bᵀ and G += XᵀR
+ * as gdi_affine_rows_multi / gdi_accumulate_xt_r_multi below, but with the
+ * weights wt and the gradient gt transposed (n_outputs rows of n_features,
+ * row strides ldw, ldg ≥ n_features: one class's weights contiguous; rows
+ * starting on 64-byte boundaries spare the loads of W a cache-line split
+ * each). Any n_rows, n_features, n_outputs. Only when gdi_avx512_usable(); in a build without the AVX-512
+ * kernels they are plain loops (never called there but by the tests). */
+void gdi_avx512_affine_rows_multi(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                                  const double *wt, size_t ldw, const double *b,
+                                  size_t n_outputs, double *out, gdi_prefetch *pf);
+void gdi_avx512_accumulate_xt_r_multi(const double *x, size_t n_rows, size_t n_features,
+                                      size_t ldx, const double *r, size_t n_outputs, int lanes,
+                                      double *gt, size_t ldg, gdi_prefetch *pf);
+/* How many times the two above and gdi_avx512_softmax_lanes call
+ * gdi_prefetch_step(pf) for a block of n_rows rows (the Z loop once per pair
+ * of rows, the Xᵀ R loop once per row per 16 features per group of classes,
+ * the residual once per 8 rows). */
+size_t gdi_avx512_multi_prefetch_steps(size_t n_rows, size_t n_features, size_t n_outputs,
+                                       int with_gradient);
+/* The lanes layout of a block's residual R (n_rows × k): each group of 8
+ * rows from the block's start (the last may have len < 8) holds class c's
+ * residuals of its rows in len consecutive doubles at c·len, i.e.
+ * R[i][c] = r[g·k + c·len + (i − g)] for the group starting at row g. */
+#define GDI_LANES_MAX_OUTPUTS ((size_t)32)
+
+/* Softmax regression's residual of a block in that layout, for n_classes ≤
+ * GDI_LANES_MAX_OUTPUTS (AVX-512): z (n_rows × k, row-major on entry)
+ * becomes s∘(P − Y) in the lanes layout; adds Σ sᵢ lᵢ to *loss and, unless
+ * intercept is NULL, Σ sᵢ(Pᵢc − Yᵢc) to intercept[c]. label[i] is row i's
+ * class, checked by the caller; weights may be NULL (all 1). */
+void gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const size_t *label,
+                              const double *weights, double *loss, double *intercept,
+                              gdi_prefetch *pf);
 /* The dgemv (or ddot/daxpy) path, whatever the CPU: for the tests. */
 void gdi_blas_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                           const double *w, double b, double *out);

@@ -9,6 +9,7 @@
  * The caller then adds the partials in chunk order, so a given T gives the
  * same bits every time. Workspace: one slab per chunk, from the caller's work
  * (no allocation here). */
+#include <stdint.h>
 #include <string.h>
 
 #include "kernels/kernels.h"
@@ -27,6 +28,11 @@ typedef struct slab_layout {
     size_t header;  /* 2 + k, rounded up */
     size_t partial; /* header + block, rounded up: the partial gradient's offset */
     size_t slab;    /* partial + m·k, rounded up */
+    /* k > 1 only: W transposed (k rows of ldw ≥ m, rows on 64-byte
+     * boundaries) for the AVX-512 k-output loops, and each chunk's partial
+     * gradient in the same shape, after the slabs (transposed_parts). */
+    size_t ldw;        /* m rounded up to 8 */
+    size_t transposed; /* k·ldw: one such matrix */
 } slab_layout;
 
 static int layout_for(const gdi_affine_model *model, gdi_block_shape shape, size_t n_rows,
@@ -36,11 +42,41 @@ static int layout_for(const gdi_affine_model *model, gdi_block_shape shape, size
     const size_t k = model->n_outputs;
     const size_t rows = shape.rows < n_rows ? shape.rows : n_rows;
     size_t header, partial, weights, slab;
+    out->ldw = 0;
+    out->transposed = 0;
+    if (k > 1 && !(gdi_round_up_slab(m, &out->ldw) && out->ldw != 0
+                   && gdi_mul_size(k, out->ldw, &out->transposed))) {
+        return 0;
+    }
     return gdi_mul_size(rows, k, &out->block) && gdi_round_up_slab(out->block, &out->first)
            && gdi_add_size(k, 2, &header) && gdi_round_up_slab(header, &out->header)
            && gdi_add_size(out->header, out->first, &partial)
            && gdi_round_up_slab(partial, &out->partial) && gdi_mul_size(m, k, &weights)
            && gdi_add_size(out->partial, weights, &slab) && gdi_round_up_slab(slab, &out->slab);
+}
+
+/* Doubles of the slabs for `threads` chunks (chunk 0's Z block, then one slab
+ * per other chunk), then of the transposed parts: one alignment gap of up to
+ * GDI_SLAB_ALIGN − 1 doubles, W transposed and one partial gradient per
+ * chunk. 0 if that overflows a size_t. */
+static size_t slabs_size(const slab_layout *layout, size_t threads)
+{
+    size_t others, total;
+    if (threads <= 1) {
+        total = layout->transposed == 0 ? layout->block : layout->first;
+    } else if (!gdi_mul_size(layout->slab, threads - 1, &others)
+               || !gdi_add_size(layout->first, others, &total)) {
+        return 0;
+    }
+    if (layout->transposed == 0) {
+        return total;
+    }
+    size_t parts, count;
+    if (!gdi_add_size(threads, 1, &count) || !gdi_mul_size(layout->transposed, count, &parts)
+        || !gdi_add_size(total, GDI_SLAB_ALIGN, &total) || !gdi_add_size(total, parts, &total)) {
+        return 0;
+    }
+    return total;
 }
 
 /* Multiply-adds of X·W per row, saturating (it only sizes the thread count). */
@@ -58,15 +94,8 @@ size_t gdi_affine_work_size(const gdi_affine_model *model, size_t n_rows)
                     &layout)) {
         return SIZE_MAX;
     }
-    if (threads <= 1) {
-        return layout.block;
-    }
-    size_t others, total;
-    if (!gdi_mul_size(layout.slab, threads - 1, &others)
-        || !gdi_add_size(layout.first, others, &total)) {
-        return SIZE_MAX;
-    }
-    return total;
+    const size_t total = slabs_size(&layout, threads);
+    return total == 0 ? SIZE_MAX : total;
 }
 
 typedef struct affine_task {
@@ -78,6 +107,12 @@ typedef struct affine_task {
     slab_layout layout;
     gdi_block_shape shape;
     int prefetch; /* residual in PREFETCH_ROWS steps, prefetching the next block */
+    /* k > 1 on a CPU with AVX-512: Z and G through avx512_multi.c, with W
+     * transposed in wt and chunk t's partial gradient in gt + t·transposed
+     * (both k rows of layout.ldw); otherwise NULL (dgemm). */
+    const double *wt;
+    double *gt;
+    int lanes; /* the residual in the lanes layout (residual_lanes), with wt */
     double chunk0_loss; /* chunk 0's sums (the others' are in their slabs) */
     double chunk0_weight_sum;
 } affine_task;
@@ -88,23 +123,14 @@ typedef struct affine_task {
 #define PREFETCH_ROWS ((size_t)4)
 #define PREFETCH_MAX_BYTES ((size_t)4096)
 
-/* Ask for the n doubles at x to be brought into cache, without waiting. */
-static void prefetch_row(const double *x, size_t n)
+/* Where the transposed parts start in work: after the slabs of `threads`
+ * chunks, on the next 64-byte boundary. */
+static double *transposed_parts(const slab_layout *layout, double *work, size_t threads)
 {
-#if defined(__GNUC__)
-    const char *p = (const char *)x;
-    const size_t bytes = n * sizeof *x;
-    if (bytes == 0) {
-        return;
-    }
-    for (size_t off = 0; off < bytes; off += 64) {
-        __builtin_prefetch(p + off, 0, 3);
-    }
-    __builtin_prefetch(p + bytes - 1, 0, 3);
-#else
-    (void)x;
-    (void)n;
-#endif
+    double *end = work + slabs_size(layout, threads) - GDI_SLAB_ALIGN
+                  - (threads + 1) * layout->transposed;
+    const size_t misalign = (size_t)((uintptr_t)end % (GDI_SLAB_ALIGN * sizeof *end));
+    return misalign == 0 ? end : end + (GDI_SLAB_ALIGN * sizeof *end - misalign) / sizeof *end;
 }
 
 static double *slab_of(const affine_task *task, size_t chunk)
@@ -138,8 +164,14 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
             intercept = slab + 2;
             g = slab + task->layout.partial;
             memset(intercept, 0, k * sizeof *intercept);
-            memset(g, 0, m * k * sizeof *g);
+            if (task->gt == NULL) {
+                memset(g, 0, m * k * sizeof *g);
+            }
         }
+    }
+    if (task->gt != NULL && g != NULL) {
+        g = task->gt + chunk * task->layout.transposed;
+        memset(g, 0, task->layout.transposed * sizeof *g);
     }
     double loss = 0.0;
     double weight_sum = 0.0;
@@ -147,32 +179,52 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
         const size_t rows =
             row_end - start < task->shape.rows ? row_end - start : task->shape.rows;
         const double *x = data->x + start * ldx;
+        /* The next block is prefetched while this one is computed, a few
+         * lines at a time (gdi_prefetch_step): after each pair of rows of
+         * Z, each row of each pass of Xᵀ R and each 8 rows of the residual
+         * in the AVX-512 k-output loops; after each PREFETCH_ROWS rows of
+         * the residual and each BLAS call otherwise. Memory then delivers it
+         * while the core computes (the hardware prefetcher sees no demand
+         * loads while the residual and Xᵀ R run in cache), without bursts
+         * of requests that would stall the core on its miss buffers. */
+        gdi_prefetch pf = {0, 0, 0};
+        gdi_prefetch *ahead = NULL;
+        const size_t rstep = task->prefetch && !task->lanes ? PREFETCH_ROWS : rows;
+        const size_t next = start + rows;
+        if (task->prefetch && next < row_end) {
+            const size_t next_rows = row_end - next < rows ? row_end - next : rows;
+            const size_t n = (next_rows - 1) * ldx + m;
+            size_t steps = (rows + rstep - 1) / rstep;
+            if (task->wt != NULL) {
+                steps += gdi_avx512_multi_prefetch_steps(rows, m, k, g != NULL);
+            } else {
+                steps += 2;
+            }
+            const size_t lines = (n * sizeof(double) + 63) / 64;
+            pf.next = (uintptr_t)(data->x + next * ldx);
+            pf.end = pf.next + n * sizeof(double);
+            pf.per_step = (lines + steps - 1) / steps;
+            ahead = &pf;
+        }
         if (k == 1) {
             gdi_affine_rows(x, rows, m, ldx, w, b[0], z);
+        } else if (task->wt != NULL) {
+            gdi_avx512_affine_rows_multi(x, rows, m, ldx, task->wt, task->layout.ldw, b, k, z,
+                                         ahead);
         } else {
             gdi_affine_rows_multi(x, rows, m, ldx, w, b, k, z);
+            gdi_prefetch_step(ahead);
         }
-        /* The residual a few rows at a time, each time prefetching the same
-         * rows of the next block: the core computes while memory delivers
-         * the next block, which it would otherwise wait for at the next
-         * BLAS call (the hardware prefetcher sees no demand loads while
-         * the residual runs). */
-        const size_t next = start + rows;
-        size_t next_rows = 0;
-        size_t step = rows; /* no prefetching: the whole block in one call */
-        if (task->prefetch) {
-            step = PREFETCH_ROWS;
-            if (next < row_end) {
-                next_rows = row_end - next < rows ? row_end - next : rows;
+        for (size_t i = 0; i < rows; i += rstep) {
+            const size_t sub = rows - i < rstep ? rows - i : rstep;
+            gd_status status;
+            if (task->lanes) {
+                status = model->residual_lanes(data, start + i, sub, k, z + i * k, &loss,
+                                               intercept, ahead);
+            } else {
+                status = model->residual(data, start + i, sub, k, z + i * k, &loss, intercept);
+                gdi_prefetch_step(ahead);
             }
-        }
-        for (size_t i = 0; i < rows; i += step) {
-            const size_t sub = rows - i < step ? rows - i : step;
-            for (size_t r = i; r < i + sub && r < next_rows; ++r) {
-                prefetch_row(data->x + (next + r) * ldx, m);
-            }
-            gd_status status =
-                model->residual(data, start + i, sub, k, z + i * k, &loss, intercept);
             if (status != GD_OK) {
                 return status;
             }
@@ -185,8 +237,12 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
         if (g != NULL) {
             if (k == 1) {
                 gdi_accumulate_xt_r(x, rows, m, ldx, z, g);
+            } else if (task->gt != NULL) {
+                gdi_avx512_accumulate_xt_r_multi(x, rows, m, ldx, z, k, task->lanes, g,
+                                                 task->layout.ldw, ahead);
             } else {
                 gdi_accumulate_xt_r_multi(x, rows, m, ldx, z, k, g);
+                gdi_prefetch_step(ahead);
             }
         }
     }
@@ -217,6 +273,9 @@ gd_status gdi_affine_loss_grad(const gdi_affine_model *model, const double *thet
         .shape = gdi_block_shape_for(m, k),
         .prefetch = model->costly_residual
                     && m <= PREFETCH_MAX_BYTES / PREFETCH_ROWS / sizeof(double),
+        .wt = NULL,
+        .gt = NULL,
+        .lanes = 0,
         .chunk0_loss = 0.0,
         .chunk0_weight_sum = 0.0,
     };
@@ -228,12 +287,38 @@ gd_status gdi_affine_loss_grad(const gdi_affine_model *model, const double *thet
     if (grad != NULL) {
         memset(grad, 0, n_params * sizeof *grad);
     }
+    double *wt = NULL;
+    if (k > 1 && gdi_avx512_usable()) {
+        wt = transposed_parts(&task.layout, work, threads);
+        const double *w = theta + k;
+        for (size_t c = 0; c < k; ++c) {
+            for (size_t j = 0; j < m; ++j) {
+                wt[c * task.layout.ldw + j] = w[j * k + c];
+            }
+        }
+        task.wt = wt;
+        task.gt = wt + task.layout.transposed;
+        task.lanes = model->residual_lanes != NULL && k <= GDI_LANES_MAX_OUTPUTS;
+    }
     gd_status status = gdi_run_chunks(threads, data->n_rows, affine_chunk, &task);
     if (status != GD_OK) {
         return status;
     }
 
     /* Reduce in chunk order: the same sums, in the same order, every call. */
+    if (grad != NULL && task.gt != NULL) {
+        /* The transposed partials into the weight gradient, chunk 0 first. */
+        const size_t ldw = task.layout.ldw;
+        double *g = grad + k;
+        for (size_t t = 0; t < threads; ++t) {
+            const double *gt = task.gt + t * task.layout.transposed;
+            for (size_t j = 0; j < m; ++j) {
+                for (size_t c = 0; c < k; ++c) {
+                    g[j * k + c] += gt[c * ldw + j];
+                }
+            }
+        }
+    }
     double sum_loss = task.chunk0_loss;
     double weight_sum = task.chunk0_weight_sum;
     for (size_t t = 1; t < threads; ++t) {
@@ -244,10 +329,12 @@ gd_status gdi_affine_loss_grad(const gdi_affine_model *model, const double *thet
             for (size_t c = 0; c < k; ++c) {
                 grad[c] += slab[2 + c];
             }
-            const double *partial = slab + task.layout.partial;
-            double *g = grad + k;
-            for (size_t j = 0; j < m * k; ++j) {
-                g[j] += partial[j];
+            if (task.gt == NULL) {
+                const double *partial = slab + task.layout.partial;
+                double *g = grad + k;
+                for (size_t j = 0; j < m * k; ++j) {
+                    g[j] += partial[j];
+                }
             }
         }
     }

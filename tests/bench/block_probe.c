@@ -6,7 +6,8 @@
  *     gdi_block_shape_for), and by the library's AVX-512 loops on an 80-row
  *     block (that path's; only when this CPU has AVX-512);
  *   - the softmax block at m = 100, k = 10: Z = XW and G += XᵀR by dgemm on
- *     a 40-row block;
+ *     a 40-row block, and by the library's AVX-512 k-output loops (W and G
+ *     transposed; only when this CPU has AVX-512);
  *   - exp(−|z|) and log1p of it over 64 values: the library's vector math
  *     (gdi_vexp, gdi_vlog1p: libmvec where built with it) against a plain
  *     loop over libm.
@@ -53,6 +54,27 @@ static double softmax_block(const double *x, const double *w, double *z, double 
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, SM_M, SM_K, SM_ROWS, 1.0, x, SM_M, z,
                 SM_K, 1.0, g, SM_K);
     return g[0];
+}
+
+/* The same block through the library's AVX-512 k-output loops, which take W
+ * and G transposed (k × m). */
+static double softmax_avx512_block(const double *x, const double *w, double *z, double *g)
+{
+    /* Rows of 104 doubles: on 64-byte boundaries, as onepass.c lays them. */
+    enum { LDW = (SM_M + 7) / 8 * 8 };
+    static _Alignas(64) double wt[SM_K * LDW], gt[SM_K * LDW];
+    static const double b[SM_K];
+    for (int c = 0; c < SM_K; ++c) { /* once per evaluation in the library */
+        for (int j = 0; j < SM_M; ++j) {
+            wt[c * LDW + j] = w[j * SM_K + c];
+        }
+    }
+    gdi_avx512_affine_rows_multi(x, SM_ROWS, SM_M, SM_M, wt, LDW, b, SM_K, z, NULL);
+    for (int i = 0; i < SM_ROWS * SM_K; ++i) {
+        z[i] *= 1e-9;
+    }
+    gdi_avx512_accumulate_xt_r_multi(x, SM_ROWS, SM_M, SM_M, z, SM_K, 0, gt, LDW, NULL);
+    return gt[0] + g[0];
 }
 
 static double vector_math(const double *z, double *e, double *l)
@@ -102,12 +124,13 @@ int main(int argc, char **argv)
         {"linear/logistic block, m = 50, 81 rows: dgemv + dgemv (T)", 0, 20000, LIN_ROWS},
         {"linear/logistic block, m = 50, 80 rows: AVX-512 loops", 4, 20000, AVX_ROWS},
         {"softmax block, m = 100, k = 10, 40 rows: dgemm + dgemm (T)", 1, 5000, SM_ROWS},
+        {"softmax block, m = 100, k = 10, 40 rows: AVX-512 loops", 5, 5000, SM_ROWS},
         {"exp(-|z|) + log1p, 64 values: gdi_vexp + gdi_vlog1p", 2, 200000, VEC},
         {"exp(-|z|) + log1p, 64 values: scalar libm", 3, 200000, VEC},
     };
     printf("block_probe: one thread, in cache, best of %d rounds (ns per row or value)\n", rounds);
     for (size_t k = 0; k < sizeof ways / sizeof ways[0]; ++k) {
-        if (ways[k].kind == 4 && !gdi_avx512_usable()) {
+        if ((ways[k].kind == 4 || ways[k].kind == 5) && !gdi_avx512_usable()) {
             printf("%-62s %7s\n", ways[k].name, "n/a");
             continue;
         }
@@ -121,6 +144,7 @@ int main(int argc, char **argv)
                 case 1: acc += softmax_block(x, w, z, g); break;
                 case 2: acc += vector_math(v, e, l); break;
                 case 4: acc += avx512_block(x, w, z, g); break;
+                case 5: acc += softmax_avx512_block(x, w, z, g); break;
                 default: acc += scalar_math(v, e, l); break;
                 }
             }

@@ -1,0 +1,356 @@
+/* The k-output block kernels of softmax regression (Z = XW + 1bᵀ and
+ * G += XᵀR) in AVX-512, for the CPUs that have it (gdi_avx512_usable,
+ * affine.c). Built with -mavx512f like avx512.c (src/CMakeLists.txt): nothing
+ * in it may run before that check.
+ *
+ * Both take the weights and the gradient transposed, k × m (one class's m
+ * values contiguous; onepass.c transposes W once per evaluation and the
+ * gradient once at the end), so that the vectors run along the features:
+ *   - Z: two rows at a time against up to NC_MAX classes, 2·nc accumulators
+ *     of 8 features each, every weight vector loaded once for both rows; the
+ *     accumulators are then summed 8 at a time (gdi_sum_each);
+ *   - G: 16 features (two vectors) of up to NC_MAX classes held in 2·nc
+ *     registers while the block's rows stream past, each row's residual
+ *     broadcast: no load or store of G inside the loop over rows.
+ * k = 10 fits one group of classes; larger k is cut into near-equal groups of
+ * at most NC_MAX, each walking the block again (from cache).
+ *
+ * Sums are in a fixed order: Z[i][c] is the tree of gdi_sum_each over lane
+ * j mod 8 of row i, the same for a row in a pair or alone (row bits do not
+ * depend on block boundaries), plus b[c]; G[c][j] gets its rows in order. */
+#include <immintrin.h>
+#include <math.h>
+#include <string.h>
+
+#include "kernels/avx512_lanes.h"
+#include "kernels/kernels.h"
+
+/* Classes per group: 2·NC_MAX accumulators, two row (or feature) vectors and
+ * a weight (or broadcast) vector fill 27 of the 32 vector registers. */
+#define NC_MAX 12
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+/* A vector the compiler must hold in a register: a weight vector used by two
+ * rows is then loaded once, not folded into both FMAs as two loads. */
+#define KEEP_IN_REGISTER(v) __asm__("" : "+v"(v))
+/* Loops over classes and accumulators unrolled in full, so that the
+ * accumulators are registers, not an array on the stack. */
+#if defined(__clang__)
+#define UNROLL _Pragma("unroll")
+#else
+#define UNROLL _Pragma("GCC unroll 24")
+#endif
+
+/* dst[q] = (lane-sum of acc[q]) + bias[q] for q < count (≤ 2·NC_MAX), 8 at
+ * a time. */
+ALWAYS_INLINE void add_lanes(const __m512d *acc, int count, const double *bias, double *dst)
+{
+    UNROLL
+    for (int g = 0; g < count; g += 8) {
+        __m512d lanes[8];
+        UNROLL
+        for (int q = 0; q < 8; ++q) {
+            lanes[q] = g + q < count ? acc[g + q] : _mm512_setzero_pd();
+        }
+        const int len = count - g < 8 ? count - g : 8;
+        const __mmask8 mask = (__mmask8)((1u << len) - 1u);
+        _mm512_mask_storeu_pd(dst + g, mask,
+                              _mm512_add_pd(gdi_sum_each(lanes), _mm512_maskz_loadu_pd(mask, bias + g)));
+    }
+}
+
+/* Z of n_rows (1 or 2) rows at x against the nc classes at wt (row stride
+ * ldw), plus the intercepts (bb: the nc of them twice over): out[r·k + c]
+ * for r < n_rows, c < nc. */
+ALWAYS_INLINE void z_rows(int n_rows, int nc, const double *x, size_t ldx, size_t m,
+                          const double *wt, size_t ldw, const double *bb, double *out, size_t k)
+{
+    __m512d acc[2 * NC_MAX];
+    UNROLL
+    for (int q = 0; q < n_rows * nc; ++q) {
+        acc[q] = _mm512_setzero_pd();
+    }
+    const size_t full = m / 8 * 8;
+    for (size_t j = 0; j < full; j += 8) {
+        const __m512d v0 = _mm512_loadu_pd(x + j);
+        const __m512d v1 = n_rows == 2 ? _mm512_loadu_pd(x + ldx + j) : v0;
+        UNROLL
+        for (int c = 0; c < nc; ++c) {
+            __m512d wv = _mm512_loadu_pd(wt + (size_t)c * ldw + j);
+            KEEP_IN_REGISTER(wv);
+            acc[c] = _mm512_fmadd_pd(v0, wv, acc[c]);
+            if (n_rows == 2) {
+                acc[nc + c] = _mm512_fmadd_pd(v1, wv, acc[nc + c]);
+            }
+        }
+    }
+    const __mmask8 tail = gdi_tail_mask(m);
+    if (tail != 0) {
+        const __m512d v0 = _mm512_maskz_loadu_pd(tail, x + full);
+        const __m512d v1 = n_rows == 2 ? _mm512_maskz_loadu_pd(tail, x + ldx + full) : v0;
+        UNROLL
+        for (int c = 0; c < nc; ++c) {
+            const __m512d wv = _mm512_maskz_loadu_pd(tail, wt + (size_t)c * ldw + full);
+            acc[c] = _mm512_fmadd_pd(v0, wv, acc[c]);
+            if (n_rows == 2) {
+                acc[nc + c] = _mm512_fmadd_pd(v1, wv, acc[nc + c]);
+            }
+        }
+    }
+    if ((size_t)nc == k) {
+        /* One group holds every class: the rows' outputs are contiguous,
+         * in the order of acc; bb holds b once per row. */
+        add_lanes(acc, n_rows * nc, bb, out);
+        return;
+    }
+    double sums[2 * NC_MAX];
+    add_lanes(acc, n_rows * nc, bb, sums);
+    UNROLL
+    for (int r = 0; r < n_rows; ++r) {
+        UNROLL
+        for (int c = 0; c < nc; ++c) {
+            out[(size_t)r * k + (size_t)c] = sums[r * nc + c];
+        }
+    }
+}
+
+ALWAYS_INLINE void z_group(int nc, const double *x, size_t n_rows, size_t ldx, size_t m,
+                           const double *wt, size_t ldw, const double *b, double *out, size_t k,
+                           gdi_prefetch *pf)
+{
+    double bb[2 * NC_MAX];
+    UNROLL
+    for (int c = 0; c < nc; ++c) {
+        bb[c] = b[c];
+        bb[nc + c] = b[c];
+    }
+    size_t i = 0;
+    for (; i + 2 <= n_rows; i += 2) {
+        z_rows(2, nc, x + i * ldx, ldx, m, wt, ldw, bb, out + i * k, k);
+        gdi_prefetch_step(pf);
+    }
+    if (i < n_rows) {
+        z_rows(1, nc, x + i * ldx, ldx, m, wt, ldw, bb, out + i * k, k);
+        gdi_prefetch_step(pf);
+    }
+}
+
+/* G[c][j …] += Σ_i x_i[j …]·R[i][c] over n_rows rows, for the nc classes at
+ * gt (row stride ldg) and n_vec (1 or 2) vectors of features at x, the last
+ * one limited to the lanes of `last`. */
+ALWAYS_INLINE void g_cols(int n_vec, int nc, __mmask8 last, const double *x, size_t n_rows,
+                          size_t ldx, const double *r, size_t k, int lanes, double *gt,
+                          size_t ldg, size_t c0, gdi_prefetch *pf)
+{
+    const __mmask8 first = n_vec == 2 ? (__mmask8)0xFF : last;
+    __m512d acc[2 * NC_MAX];
+    UNROLL
+    for (int c = 0; c < nc; ++c) {
+        acc[c] = _mm512_maskz_loadu_pd(first, gt + (size_t)c * ldg);
+        if (n_vec == 2) {
+            acc[nc + c] = _mm512_maskz_loadu_pd(last, gt + (size_t)c * ldg + 8);
+        }
+    }
+    for (size_t i = 0; i < n_rows; ++i) {
+        const double *row = x + i * ldx;
+        const __m512d v0 = _mm512_maskz_loadu_pd(first, row);
+        const __m512d v1 = n_vec == 2 ? _mm512_maskz_loadu_pd(last, row + 8) : v0;
+        /* Row i's residuals: k apart in R's rows, or in the lanes layout
+         * (GDI_LANES) lane i mod 8 of its group's class vectors. */
+        const double *ri = r + i * k;
+        size_t stride = 1;
+        if (lanes) {
+            const size_t group = i / 8 * 8;
+            ri = r + group * k + (i - group);
+            stride = n_rows - group < 8 ? n_rows - group : 8;
+        }
+        UNROLL
+        for (int c = 0; c < nc; ++c) {
+            const __m512d coef = _mm512_set1_pd(ri[(c0 + (size_t)c) * stride]);
+            acc[c] = _mm512_fmadd_pd(v0, coef, acc[c]);
+            if (n_vec == 2) {
+                acc[nc + c] = _mm512_fmadd_pd(v1, coef, acc[nc + c]);
+            }
+        }
+        gdi_prefetch_step(pf);
+    }
+    UNROLL
+    for (int c = 0; c < nc; ++c) {
+        _mm512_mask_storeu_pd(gt + (size_t)c * ldg, first, acc[c]);
+        if (n_vec == 2) {
+            _mm512_mask_storeu_pd(gt + (size_t)c * ldg + 8, last, acc[nc + c]);
+        }
+    }
+}
+
+ALWAYS_INLINE void g_group(int nc, const double *x, size_t n_rows, size_t ldx, size_t m,
+                           const double *r, size_t k, int lanes, double *gt, size_t ldg,
+                           size_t c0, gdi_prefetch *pf)
+{
+    size_t j = 0;
+    for (; j + 16 <= m; j += 16) {
+        g_cols(2, nc, (__mmask8)0xFF, x + j, n_rows, ldx, r, k, lanes, gt + j, ldg, c0, pf);
+    }
+    const size_t left = m - j;
+    if (left > 8) {
+        g_cols(2, nc, gdi_tail_mask(left), x + j, n_rows, ldx, r, k, lanes, gt + j, ldg, c0, pf);
+    } else if (left > 0) {
+        const __mmask8 last = left == 8 ? (__mmask8)0xFF : gdi_tail_mask(left);
+        g_cols(1, nc, last, x + j, n_rows, ldx, r, k, lanes, gt + j, ldg, c0, pf);
+    }
+}
+
+/* One specialised copy of z_group / g_group per class count 1 … NC_MAX, so
+ * that the accumulators live in registers. */
+#define GDI_CASES(CALL)                                                                    \
+    case 1: CALL(1); break;                                                                \
+    case 2: CALL(2); break;                                                                \
+    case 3: CALL(3); break;                                                                \
+    case 4: CALL(4); break;                                                                \
+    case 5: CALL(5); break;                                                                \
+    case 6: CALL(6); break;                                                                \
+    case 7: CALL(7); break;                                                                \
+    case 8: CALL(8); break;                                                                \
+    case 9: CALL(9); break;                                                                \
+    case 10: CALL(10); break;                                                              \
+    case 11: CALL(11); break;                                                              \
+    default: CALL(12); break;
+
+/* The classes [*c0, *c0 + return) of group g of k: near-equal groups of at
+ * most NC_MAX. */
+static int class_group(size_t k, size_t g, size_t groups, size_t *c0)
+{
+    const size_t base = k / groups;
+    const size_t extra = k % groups;
+    *c0 = g * base + (g < extra ? g : extra);
+    return (int)(base + (g < extra ? 1 : 0));
+}
+
+void gdi_avx512_affine_rows_multi(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                                  const double *wt, size_t ldw, const double *b,
+                                  size_t n_outputs, double *out, gdi_prefetch *pf)
+{
+    const size_t groups = (n_outputs + NC_MAX - 1) / NC_MAX;
+    for (size_t g = 0; g < groups; ++g) {
+        size_t c0;
+        const int nc = class_group(n_outputs, g, groups, &c0);
+        const double *wg = wt + c0 * ldw;
+#define Z_CALL(NC) z_group(NC, x, n_rows, ldx, n_features, wg, ldw, b + c0, out + c0, n_outputs, pf)
+        switch (nc) { GDI_CASES(Z_CALL) }
+#undef Z_CALL
+    }
+}
+
+void gdi_avx512_accumulate_xt_r_multi(const double *x, size_t n_rows, size_t n_features,
+                                      size_t ldx, const double *r, size_t n_outputs, int lanes,
+                                      double *gt, size_t ldg, gdi_prefetch *pf)
+{
+    const size_t groups = (n_outputs + NC_MAX - 1) / NC_MAX;
+    for (size_t g = 0; g < groups; ++g) {
+        size_t c0;
+        const int nc = class_group(n_outputs, g, groups, &c0);
+        double *gg = gt + c0 * ldg;
+#define G_CALL(NC) g_group(NC, x, n_rows, ldx, n_features, r, n_outputs, lanes, gg, ldg, c0, pf)
+        switch (nc) { GDI_CASES(G_CALL) }
+#undef G_CALL
+    }
+}
+
+size_t gdi_avx512_multi_prefetch_steps(size_t n_rows, size_t n_features, size_t n_outputs,
+                                       int with_gradient)
+{
+    const size_t groups = (n_outputs + NC_MAX - 1) / NC_MAX;
+    size_t steps = groups * ((n_rows + 1) / 2) + (n_rows + 7) / 8;
+    if (with_gradient) {
+        steps += groups * n_rows * ((n_features + 15) / 16);
+    }
+    return steps;
+}
+
+/* The softmax residual of a block, 8 rows at a time in the lanes of k
+ * vectors (kernels.h, GDI_LANES): gathered from Z's rows, the row maximum,
+ * its first index, z − max, exp over the group's 8·k values in one
+ * gdi_vexp, the others' sum (class by class, the maximum's term left out),
+ * p, log1p of the others (gdi_vlog1p), the loss and s∘(P − Y), written back
+ * over the group's Z in the lanes layout; the intercept sums in a vector per
+ * class until the end. Same formulas as stable.c's gdi_softmax_rows and
+ * softmax.c's residual (docs/classification.md). */
+void gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const size_t *label,
+                              const double *weights, double *loss, double *intercept,
+                              gdi_prefetch *pf)
+{
+    const size_t k = n_classes;
+    _Alignas(64) double zt[GDI_LANES_MAX_OUTPUTS * 8];
+    _Alignas(64) double icpt[GDI_LANES_MAX_OUTPUTS * 8];
+    _Alignas(64) double others[8];
+    _Alignas(64) double log_sum[8];
+    if (intercept != NULL) {
+        memset(icpt, 0, k * 8 * sizeof *icpt);
+    }
+    __m512d loss_sum = _mm512_setzero_pd();
+    for (size_t start = 0; start < n_rows; start += 8) {
+        const size_t len = n_rows - start < 8 ? n_rows - start : 8;
+        const __mmask8 live = (__mmask8)((1u << len) - 1u);
+        double *zg = z + start * k;
+        const __m512i lab = _mm512_maskz_loadu_epi64(live, label + start);
+        const __m512d s = weights != NULL ? _mm512_maskz_loadu_pd(live, weights + start)
+                                          : _mm512_maskz_mov_pd(live, _mm512_set1_pd(1.0));
+        /* Class c of the group's rows, z[row·k + c], into lanes (0 past
+         * the last row). */
+        for (size_t r = 0; r < 8; ++r) {
+            for (size_t c = 0; c < k; ++c) {
+                zt[c * 8 + r] = r < len ? zg[r * k + c] : 0.0;
+            }
+        }
+        __m512d top = _mm512_set1_pd(-HUGE_VAL);
+        for (size_t c = 0; c < k; ++c) {
+            top = _mm512_max_pd(top, _mm512_load_pd(zt + c * 8));
+        }
+        /* The first class reaching the maximum, the label's z, z − max. */
+        __m512i first = _mm512_setzero_si512();
+        __mmask8 found = 0;
+        __m512d z_label = _mm512_setzero_pd();
+        for (size_t c = 0; c < k; ++c) {
+            const __m512d v = _mm512_load_pd(zt + c * 8);
+            const __m512i cv = _mm512_set1_epi64((long long)c);
+            const __mmask8 hit = (__mmask8)(_mm512_cmp_pd_mask(v, top, _CMP_EQ_OQ) & ~found);
+            first = _mm512_mask_mov_epi64(first, hit, cv);
+            found = (__mmask8)(found | hit);
+            z_label = _mm512_mask_mov_pd(z_label, _mm512_cmpeq_epi64_mask(lab, cv), v);
+            _mm512_store_pd(zt + c * 8, _mm512_sub_pd(v, top));
+        }
+        gdi_vexp(zt, zt, k * 8);
+        __m512d rest = _mm512_setzero_pd();
+        for (size_t c = 0; c < k; ++c) {
+            const __mmask8 own = _mm512_cmpeq_epi64_mask(first, _mm512_set1_epi64((long long)c));
+            rest = _mm512_mask_add_pd(rest, (__mmask8)~own, rest, _mm512_load_pd(zt + c * 8));
+        }
+        _mm512_store_pd(others, rest);
+        gdi_vlog1p(others, log_sum, 8);
+        /* logsumexp − z_label as (max − z_label) + log1p(others). */
+        const __m512d row_loss =
+            _mm512_mul_pd(s, _mm512_add_pd(_mm512_sub_pd(top, z_label), _mm512_load_pd(log_sum)));
+        loss_sum = _mm512_add_pd(loss_sum, _mm512_maskz_mov_pd(live, row_loss));
+        const __m512d inv = _mm512_div_pd(_mm512_set1_pd(1.0), _mm512_add_pd(_mm512_set1_pd(1.0), rest));
+        /* Written over the group's rows of Z, class after class: every
+         * value of the group is in zt by now. */
+        for (size_t c = 0; c < k; ++c) {
+            const __m512i cv = _mm512_set1_epi64((long long)c);
+            const __mmask8 own = _mm512_cmpeq_epi64_mask(first, cv);
+            __m512d p = _mm512_mask_mov_pd(_mm512_mul_pd(_mm512_load_pd(zt + c * 8), inv), own, inv);
+            p = _mm512_mask_sub_pd(p, _mm512_cmpeq_epi64_mask(lab, cv), p, _mm512_set1_pd(1.0));
+            p = _mm512_maskz_mul_pd(live, p, s);
+            if (intercept != NULL) {
+                _mm512_store_pd(icpt + c * 8, _mm512_add_pd(_mm512_load_pd(icpt + c * 8), p));
+            }
+            _mm512_mask_storeu_pd(zg + c * len, live, p);
+        }
+        gdi_prefetch_step(pf);
+    }
+    *loss += _mm512_reduce_add_pd(loss_sum);
+    if (intercept != NULL) {
+        for (size_t c = 0; c < k; ++c) {
+            intercept[c] += _mm512_reduce_add_pd(_mm512_load_pd(icpt + c * 8));
+        }
+    }
+}
