@@ -190,9 +190,8 @@ void gdi_avx512_accumulate_xt_r_multi(const double *x, size_t n_rows, size_t n_f
     (void)pf;
     for (size_t i = 0; i < n_rows; ++i) {
         const size_t group = i / 8 * 8;
-        const size_t len = n_rows - group < 8 ? n_rows - group : 8;
         for (size_t c = 0; c < n_outputs; ++c) {
-            const double rc = lanes ? r[group * n_outputs + c * len + (i - group)]
+            const double rc = lanes ? r[group * n_outputs + c * 8 + (i - group)]
                                     : r[i * n_outputs + c];
             for (size_t j = 0; j < n_features; ++j) {
                 gt[c * ldg + j] += x[i * ldx + j] * rc;
@@ -217,8 +216,8 @@ void gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const 
     (void)intercept;
 }
 
-size_t gdi_avx512_multi_prefetch_steps(size_t n_rows, size_t n_features, size_t n_outputs,
-                                       int with_gradient)
+size_t gdi_avx512_multi_work(size_t n_rows, size_t n_features, size_t n_outputs,
+                             int with_gradient)
 {
     (void)n_rows;
     (void)n_features;

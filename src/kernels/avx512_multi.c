@@ -13,11 +13,20 @@
  *     registers while the block's rows stream past, each row's residual
  *     broadcast: no load or store of G inside the loop over rows.
  * k = 10 fits one group of classes; larger k is cut into near-equal groups of
- * at most NC_MAX, each walking the block again (from cache).
+ * at most NC_MAX, each walking the block again (from cache). The residual
+ * between them (gdi_avx512_softmax_lanes) takes 8 rows at a time, one row
+ * per vector lane, and leaves R in that lanes layout for G.
+ *
+ * Why not dgemm: through dgemm a 2e5×100×10 evaluation cost the read of X
+ * plus the arithmetic, one after the other. These loops are cheaper in cache
+ * (block_probe) and report their work to gdi_prefetch_work, which asks for
+ * the next block a line at a time as they go, so memory delivers it while
+ * they compute (docs/performance.md).
  *
  * Sums are in a fixed order: Z[i][c] is the tree of gdi_sum_each over lane
  * j mod 8 of row i, the same for a row in a pair or alone (row bits do not
- * depend on block boundaries), plus b[c]; G[c][j] gets its rows in order. */
+ * depend on block boundaries), plus b[c]; G[c][j] gets its rows in order;
+ * the residual's sums run over the classes in order. */
 #include <immintrin.h>
 #include <math.h>
 #include <string.h>
@@ -124,14 +133,15 @@ ALWAYS_INLINE void z_group(int nc, const double *x, size_t n_rows, size_t ldx, s
         bb[c] = b[c];
         bb[nc + c] = b[c];
     }
+    const size_t pair_work = 2 * (size_t)nc * ((m + 7) / 8);
     size_t i = 0;
     for (; i + 2 <= n_rows; i += 2) {
         z_rows(2, nc, x + i * ldx, ldx, m, wt, ldw, bb, out + i * k, k);
-        gdi_prefetch_step(pf);
+        gdi_prefetch_work(pf, pair_work);
     }
     if (i < n_rows) {
         z_rows(1, nc, x + i * ldx, ldx, m, wt, ldw, bb, out + i * k, k);
-        gdi_prefetch_step(pf);
+        gdi_prefetch_work(pf, pair_work / 2);
     }
 }
 
@@ -151,28 +161,29 @@ ALWAYS_INLINE void g_cols(int n_vec, int nc, __mmask8 last, const double *x, siz
             acc[nc + c] = _mm512_maskz_loadu_pd(last, gt + (size_t)c * ldg + 8);
         }
     }
-    for (size_t i = 0; i < n_rows; ++i) {
-        const double *row = x + i * ldx;
-        const __m512d v0 = _mm512_maskz_loadu_pd(first, row);
-        const __m512d v1 = n_vec == 2 ? _mm512_maskz_loadu_pd(last, row + 8) : v0;
-        /* Row i's residuals: k apart in R's rows, or in the lanes layout
-         * (GDI_LANES) lane i mod 8 of its group's class vectors. */
-        const double *ri = r + i * k;
-        size_t stride = 1;
-        if (lanes) {
-            const size_t group = i / 8 * 8;
-            ri = r + group * k + (i - group);
-            stride = n_rows - group < 8 ? n_rows - group : 8;
-        }
-        UNROLL
-        for (int c = 0; c < nc; ++c) {
-            const __m512d coef = _mm512_set1_pd(ri[(c0 + (size_t)c) * stride]);
-            acc[c] = _mm512_fmadd_pd(v0, coef, acc[c]);
-            if (n_vec == 2) {
-                acc[nc + c] = _mm512_fmadd_pd(v1, coef, acc[nc + c]);
+    /* The rows in groups of 8 from the first: in the lanes layout
+     * (GDI_LANES_MAX_OUTPUTS) a group's class c starts 8·c further on, its
+     * rows one apart; in R's rows, k apart, classes one apart. */
+    const size_t class_step = lanes ? 8 : 1;
+    const size_t row_step = lanes ? 1 : k;
+    for (size_t g0 = 0; g0 < n_rows; g0 += 8) {
+        const size_t len = n_rows - g0 < 8 ? n_rows - g0 : 8;
+        const double *rg = r + g0 * k;
+        for (size_t q = 0; q < len; ++q) {
+            const double *row = x + (g0 + q) * ldx;
+            const __m512d v0 = _mm512_maskz_loadu_pd(first, row);
+            const __m512d v1 = n_vec == 2 ? _mm512_maskz_loadu_pd(last, row + 8) : v0;
+            const double *ri = rg + q * row_step + c0 * class_step;
+            UNROLL
+            for (int c = 0; c < nc; ++c) {
+                const __m512d coef = _mm512_set1_pd(ri[(size_t)c * class_step]);
+                acc[c] = _mm512_fmadd_pd(v0, coef, acc[c]);
+                if (n_vec == 2) {
+                    acc[nc + c] = _mm512_fmadd_pd(v1, coef, acc[nc + c]);
+                }
             }
         }
-        gdi_prefetch_step(pf);
+        gdi_prefetch_work(pf, len * (size_t)(n_vec * nc));
     }
     UNROLL
     for (int c = 0; c < nc; ++c) {
@@ -250,21 +261,45 @@ void gdi_avx512_accumulate_xt_r_multi(const double *x, size_t n_rows, size_t n_f
         size_t c0;
         const int nc = class_group(n_outputs, g, groups, &c0);
         double *gg = gt + c0 * ldg;
-#define G_CALL(NC) g_group(NC, x, n_rows, ldx, n_features, r, n_outputs, lanes, gg, ldg, c0, pf)
-        switch (nc) { GDI_CASES(G_CALL) }
+#define G_CALL(NC) g_group(NC, x, n_rows, ldx, n_features, r, n_outputs, 0, gg, ldg, c0, pf)
+#define G_CALL_LANES(NC) g_group(NC, x, n_rows, ldx, n_features, r, n_outputs, 1, gg, ldg, c0, pf)
+        if (lanes) {
+            switch (nc) { GDI_CASES(G_CALL_LANES) }
+        } else {
+            switch (nc) { GDI_CASES(G_CALL) }
+        }
 #undef G_CALL
+#undef G_CALL_LANES
     }
 }
 
-size_t gdi_avx512_multi_prefetch_steps(size_t n_rows, size_t n_features, size_t n_outputs,
-                                       int with_gradient)
+size_t gdi_avx512_multi_work(size_t n_rows, size_t n_features, size_t n_outputs,
+                             int with_gradient)
 {
-    const size_t groups = (n_outputs + NC_MAX - 1) / NC_MAX;
-    size_t steps = groups * ((n_rows + 1) / 2) + (n_rows + 7) / 8;
+    /* As reported: Z 2·nc·⌈m/8⌉ a pair of rows (nc a row alone), the
+     * residual 4k per 8 rows, Xᵀ R 2·nc a row per 16 features (nc for a
+     * last chunk of ≤ 8). */
+    const size_t vectors = (n_features + 7) / 8;
+    size_t work = n_rows * n_outputs * vectors + (n_rows + 7) / 8 * 4 * n_outputs;
     if (with_gradient) {
-        steps += groups * n_rows * ((n_features + 15) / 16);
+        work += n_rows * n_outputs * vectors;
     }
-    return steps;
+    return work;
+}
+
+/* base[offset[l]] in lane l. GCC's unoptimised form of the intrinsic (a
+ * macro) converts its all-lanes mask 0xFF to char, which -Wsign-conversion
+ * reports in our code. */
+static inline __m512d gather(__m512i offset, const double *base)
+{
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+#endif
+    return _mm512_i64gather_pd(offset, base, 8);
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 }
 
 /* The softmax residual of a block, 8 rows at a time in the lanes of k
@@ -287,6 +322,9 @@ void gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const 
     if (intercept != NULL) {
         memset(icpt, 0, k * 8 * sizeof *icpt);
     }
+    const long long kk = (long long)k; /* ≤ GDI_LANES_MAX_OUTPUTS */
+    const __m512i row_offset =
+        _mm512_set_epi64(7 * kk, 6 * kk, 5 * kk, 4 * kk, 3 * kk, 2 * kk, kk, 0);
     __m512d loss_sum = _mm512_setzero_pd();
     for (size_t start = 0; start < n_rows; start += 8) {
         const size_t len = n_rows - start < 8 ? n_rows - start : 8;
@@ -295,16 +333,16 @@ void gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const 
         const __m512i lab = _mm512_maskz_loadu_epi64(live, label + start);
         const __m512d s = weights != NULL ? _mm512_maskz_loadu_pd(live, weights + start)
                                           : _mm512_maskz_mov_pd(live, _mm512_set1_pd(1.0));
-        /* Class c of the group's rows, z[row·k + c], into lanes (0 past
-         * the last row). */
-        for (size_t r = 0; r < 8; ++r) {
-            for (size_t c = 0; c < k; ++c) {
-                zt[c * 8 + r] = r < len ? zg[r * k + c] : 0.0;
-            }
-        }
+        /* Class c of the group's rows, z[row·k + c], gathered into lanes
+         * (vector loads: a vector read of values just stored one by one
+         * would wait for the stores); lanes past the last row read row 0
+         * again, then are set to 0. */
+        const __m512i offset = _mm512_maskz_mov_epi64(live, row_offset);
         __m512d top = _mm512_set1_pd(-HUGE_VAL);
         for (size_t c = 0; c < k; ++c) {
-            top = _mm512_max_pd(top, _mm512_load_pd(zt + c * 8));
+            const __m512d v = _mm512_maskz_mov_pd(live, gather(offset, zg + c));
+            _mm512_store_pd(zt + c * 8, v);
+            top = _mm512_max_pd(top, v);
         }
         /* The first class reaching the maximum, the label's z, z − max. */
         __m512i first = _mm512_setzero_si512();
@@ -332,8 +370,6 @@ void gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const 
             _mm512_mul_pd(s, _mm512_add_pd(_mm512_sub_pd(top, z_label), _mm512_load_pd(log_sum)));
         loss_sum = _mm512_add_pd(loss_sum, _mm512_maskz_mov_pd(live, row_loss));
         const __m512d inv = _mm512_div_pd(_mm512_set1_pd(1.0), _mm512_add_pd(_mm512_set1_pd(1.0), rest));
-        /* Written over the group's rows of Z, class after class: every
-         * value of the group is in zt by now. */
         for (size_t c = 0; c < k; ++c) {
             const __m512i cv = _mm512_set1_epi64((long long)c);
             const __mmask8 own = _mm512_cmpeq_epi64_mask(first, cv);
@@ -343,9 +379,12 @@ void gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const 
             if (intercept != NULL) {
                 _mm512_store_pd(icpt + c * 8, _mm512_add_pd(_mm512_load_pd(icpt + c * 8), p));
             }
-            _mm512_mask_storeu_pd(zg + c * len, live, p);
+            _mm512_store_pd(zt + c * 8, p); /* 0 past the last row */
         }
-        gdi_prefetch_step(pf);
+        /* Over the group's 8·k doubles of z (the caller's z has room for
+         * whole groups), every value of the group being in zt by now. */
+        memcpy(zg, zt, k * 8 * sizeof *zg);
+        gdi_prefetch_work(pf, 4 * k);
     }
     *loss += _mm512_reduce_add_pd(loss_sum);
     if (intercept != NULL) {

@@ -1,6 +1,7 @@
-/* BLAS-backed building blocks of the models (DESIGN §2), and, for one-output
- * blocks on CPUs with AVX-512 or AVX2+FMA, our own loops in place of dgemv
- * (avx512.c, avx2.c). Not installed. Every size passed here has been checked to fit BLAS's int by
+/* BLAS-backed building blocks of the models (DESIGN §2), and, on CPUs with
+ * AVX-512 or AVX2+FMA, our own loops in their place: for one-output blocks
+ * instead of dgemv (avx512.c, avx2.c), for softmax's k outputs instead of
+ * dgemm (avx512_multi.c, AVX-512 only). Not installed. Every size passed here has been checked to fit BLAS's int by
  * the caller (gd_data_validate checks ldx; blocks come from
  * gdi_block_shape_for). */
 #ifndef GDLEARN_KERNELS_H
@@ -54,29 +55,36 @@
  * 256–512 KiB of L2, blocks of m ≈ 4k–16k columns are read from L3 for Xᵀr. */
 #define GDI_AVX512_BLOCK_MAX ((size_t)131072)
 
-/* A byte range of X brought into cache a few lines at a time, between
- * pieces of other work (onepass.c: the next block while this one is
- * computed): gdi_prefetch_step asks for per_step more lines without waiting
- * for them. Addresses as integers: nothing is dereferenced, and a range may
- * end anywhere. A NULL cursor does nothing. */
+/* A byte range of X brought into cache a line at a time, paced by other
+ * work (onepass.c: the next block while this one is computed). A kernel
+ * reports work done (in vector multiply-adds, or their equivalent) through
+ * gdi_prefetch_work, which asks for one more line per `work_per_line` of it,
+ * without waiting: requests then go out evenly over the computation instead
+ * of in bursts that fill the core's miss buffers and stall it. Addresses as
+ * integers: nothing is dereferenced, and a range may end anywhere. A NULL
+ * cursor does nothing. */
 typedef struct gdi_prefetch {
     uintptr_t next;
     uintptr_t end;
-    size_t per_step;
+    size_t work_per_line; /* ≥ 1 */
+    size_t credit;        /* work not yet turned into requests */
 } gdi_prefetch;
 
-static inline void gdi_prefetch_step(gdi_prefetch *pf)
+static inline void gdi_prefetch_work(gdi_prefetch *pf, size_t work)
 {
 #if defined(__GNUC__)
     if (pf == NULL) {
         return;
     }
-    for (size_t l = 0; l < pf->per_step && pf->next < pf->end; ++l) {
+    pf->credit += work;
+    while (pf->credit >= pf->work_per_line && pf->next < pf->end) {
         __builtin_prefetch((const void *)pf->next, 0, 2); /* into L2 */
         pf->next += 64;
+        pf->credit -= pf->work_per_line;
     }
 #else
     (void)pf;
+    (void)work;
 #endif
 }
 
@@ -118,7 +126,7 @@ typedef gd_status (*gdi_residual_fn)(const gd_data *data, size_t start, size_t r
                                      double *z, double *loss, double *intercept);
 
 /* The same, leaving s∘R in the lanes layout (GDI_LANES_MAX_OUTPUTS below),
- * calling gdi_prefetch_step(pf) as it goes. */
+ * reporting its work to gdi_prefetch_work(pf) as it goes. */
 typedef gd_status (*gdi_residual_lanes_fn)(const gd_data *data, size_t start, size_t rows,
                                            size_t k, double *z, double *loss, double *intercept,
                                            gdi_prefetch *pf);
@@ -204,21 +212,21 @@ void gdi_avx512_affine_rows_multi(const double *x, size_t n_rows, size_t n_featu
 void gdi_avx512_accumulate_xt_r_multi(const double *x, size_t n_rows, size_t n_features,
                                       size_t ldx, const double *r, size_t n_outputs, int lanes,
                                       double *gt, size_t ldg, gdi_prefetch *pf);
-/* How many times the two above and gdi_avx512_softmax_lanes call
- * gdi_prefetch_step(pf) for a block of n_rows rows (the Z loop once per pair
- * of rows, the Xᵀ R loop once per row per 16 features per group of classes,
- * the residual once per 8 rows). */
-size_t gdi_avx512_multi_prefetch_steps(size_t n_rows, size_t n_features, size_t n_outputs,
-                                       int with_gradient);
+/* The work the two above and gdi_avx512_softmax_lanes report to
+ * gdi_prefetch_work for a block of n_rows rows: their vector multiply-adds
+ * (and, for the residual, 4 per class per 8 rows). */
+size_t gdi_avx512_multi_work(size_t n_rows, size_t n_features, size_t n_outputs,
+                             int with_gradient);
 /* The lanes layout of a block's residual R (n_rows × k): each group of 8
- * rows from the block's start (the last may have len < 8) holds class c's
- * residuals of its rows in len consecutive doubles at c·len, i.e.
- * R[i][c] = r[g·k + c·len + (i − g)] for the group starting at row g. */
+ * rows from the block's start holds class c's residuals of its rows in 8
+ * consecutive doubles at 8·c, i.e. R[i][c] = r[g·k + 8·c + (i − g)] for the
+ * group starting at row g; a last group of fewer than 8 rows also takes 8·k
+ * doubles (0 past its last row), so r has room for n_rows rounded up to 8. */
 #define GDI_LANES_MAX_OUTPUTS ((size_t)32)
 
 /* Softmax regression's residual of a block in that layout, for n_classes ≤
- * GDI_LANES_MAX_OUTPUTS (AVX-512): z (n_rows × k, row-major on entry)
- * becomes s∘(P − Y) in the lanes layout; adds Σ sᵢ lᵢ to *loss and, unless
+ * GDI_LANES_MAX_OUTPUTS (AVX-512): z (n_rows × k, row-major on entry, with
+ * room for n_rows rounded up to 8) becomes s∘(P − Y) in the lanes layout; adds Σ sᵢ lᵢ to *loss and, unless
  * intercept is NULL, Σ sᵢ(Pᵢc − Yᵢc) to intercept[c]. label[i] is row i's
  * class, checked by the caller; weights may be NULL (all 1). */
 void gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const size_t *label,

@@ -2,10 +2,11 @@
  * three built-ins), over threads (DESIGN §5).
  *
  * The rows are split into T contiguous chunks (gdi_run_chunks). Each chunk
- * walks its rows a block at a time: Z of the block (serial BLAS, or for one
- * output on a CPU with AVX-512 or AVX2 the loops of avx512.c / avx2.c), the
- * residual in place of Z, then Xᵀ R of the block into the chunk's own partial
- * gradient while the block is still in cache; X is read from memory once.
+ * walks its rows a block at a time: Z of the block (serial BLAS, or on a
+ * CPU with AVX-512 our own loops — avx512.c for one output, avx512_multi.c
+ * for softmax — or with AVX2 avx2.c for one output), the residual in place
+ * of Z, then Xᵀ R of the block into the chunk's own partial gradient while
+ * the block is still in cache; X is read from memory once.
  * The caller then adds the partials in chunk order, so a given T gives the
  * same bits every time. Workspace: one slab per chunk, from the caller's work
  * (no allocation here). */
@@ -23,7 +24,7 @@
 #define SLAB_ALIGN GDI_SLAB_ALIGN
 
 typedef struct slab_layout {
-    size_t block;   /* Z block: min(block rows, n_rows)·k */
+    size_t block;   /* Z block: min(block rows, n_rows)·k, rows rounded up to 8 if k > 1 */
     size_t first;   /* where slab 1 starts: block, rounded up */
     size_t header;  /* 2 + k, rounded up */
     size_t partial; /* header + block, rounded up: the partial gradient's offset */
@@ -40,8 +41,11 @@ static int layout_for(const gdi_affine_model *model, gdi_block_shape shape, size
 {
     const size_t m = model->n_features;
     const size_t k = model->n_outputs;
-    const size_t rows = shape.rows < n_rows ? shape.rows : n_rows;
+    size_t rows = shape.rows < n_rows ? shape.rows : n_rows;
     size_t header, partial, weights, slab;
+    if (k > 1) {
+        rows = (rows + 7) / 8 * 8; /* the lanes layout takes whole groups of 8 rows */
+    }
     out->ldw = 0;
     out->transposed = 0;
     if (k > 1 && !(gdi_round_up_slab(m, &out->ldw) && out->ldw != 0
@@ -179,31 +183,34 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
         const size_t rows =
             row_end - start < task->shape.rows ? row_end - start : task->shape.rows;
         const double *x = data->x + start * ldx;
-        /* The next block is prefetched while this one is computed, a few
-         * lines at a time (gdi_prefetch_step): after each pair of rows of
-         * Z, each row of each pass of Xᵀ R and each 8 rows of the residual
-         * in the AVX-512 k-output loops; after each PREFETCH_ROWS rows of
-         * the residual and each BLAS call otherwise. Memory then delivers it
-         * while the core computes (the hardware prefetcher sees no demand
-         * loads while the residual and Xᵀ R run in cache), without bursts
-         * of requests that would stall the core on its miss buffers. */
-        gdi_prefetch pf = {0, 0, 0};
+        /* The next block is prefetched while this one is computed, a line
+         * at a time as the work goes (gdi_prefetch_work): inside the
+         * AVX-512 k-output loops, paced by their multiply-adds; after each
+         * PREFETCH_ROWS rows of the residual and each BLAS call otherwise.
+         * Memory then delivers it while the core computes (the hardware
+         * prefetcher sees no demand loads while the residual and Xᵀ R run
+         * in cache), without bursts of requests that would stall the core
+         * on its miss buffers. */
+        gdi_prefetch pf = {0, 0, 1, 0};
         gdi_prefetch *ahead = NULL;
+        size_t blas_share = 0;
         const size_t rstep = task->prefetch && !task->lanes ? PREFETCH_ROWS : rows;
         const size_t next = start + rows;
         if (task->prefetch && next < row_end) {
             const size_t next_rows = row_end - next < rows ? row_end - next : rows;
             const size_t n = (next_rows - 1) * ldx + m;
-            size_t steps = (rows + rstep - 1) / rstep;
-            if (task->wt != NULL) {
-                steps += gdi_avx512_multi_prefetch_steps(rows, m, k, g != NULL);
-            } else {
-                steps += 2;
-            }
             const size_t lines = (n * sizeof(double) + 63) / 64;
             pf.next = (uintptr_t)(data->x + next * ldx);
             pf.end = pf.next + n * sizeof(double);
-            pf.per_step = (lines + steps - 1) / steps;
+            if (task->wt != NULL) {
+                const size_t work = gdi_avx512_multi_work(rows, m, k, g != NULL);
+                pf.work_per_line = work / lines > 1 ? work / lines : 1;
+            } else {
+                /* The BLAS path: an equal share of the lines after each
+                 * call (Z, each residual step, G). */
+                const size_t calls = (rows + rstep - 1) / rstep + 2;
+                blas_share = (lines + calls - 1) / calls;
+            }
             ahead = &pf;
         }
         if (k == 1) {
@@ -213,7 +220,7 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
                                          ahead);
         } else {
             gdi_affine_rows_multi(x, rows, m, ldx, w, b, k, z);
-            gdi_prefetch_step(ahead);
+            gdi_prefetch_work(ahead, blas_share);
         }
         for (size_t i = 0; i < rows; i += rstep) {
             const size_t sub = rows - i < rstep ? rows - i : rstep;
@@ -223,7 +230,7 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
                                                intercept, ahead);
             } else {
                 status = model->residual(data, start + i, sub, k, z + i * k, &loss, intercept);
-                gdi_prefetch_step(ahead);
+                gdi_prefetch_work(ahead, blas_share);
             }
             if (status != GD_OK) {
                 return status;
@@ -242,7 +249,7 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
                                                  task->layout.ldw, ahead);
             } else {
                 gdi_accumulate_xt_r_multi(x, rows, m, ldx, z, k, g);
-                gdi_prefetch_step(ahead);
+                gdi_prefetch_work(ahead, blas_share);
             }
         }
     }

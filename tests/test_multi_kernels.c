@@ -1,0 +1,816 @@
+/* The k-output AVX-512 kernels of softmax regression (src/kernels/avx512_multi.c):
+ *  - Z = XW + 1bᵀ (gdi_avx512_affine_rows_multi, W transposed) and G += XᵀR
+ *    (gdi_avx512_accumulate_xt_r_multi, row-major and lanes R) match a
+ *    compensated long-double reference over grids of rows, features, classes
+ *    and strides, write nothing around their outputs (canaries, the gap
+ *    columns of G's rows), and read nothing past X's last row (X ends at a
+ *    PROT_NONE page on Linux; the padding between rows is NaN);
+ *  - a prefetch cursor changes no bits, and is given the work that
+ *    gdi_avx512_multi_work counts;
+ *  - a row's Z is the same bits in a 9-row call as alone;
+ *  - gdi_avx512_softmax_lanes: loss, intercept sums and the residual in the
+ *    lanes layout against long double, with weights, ties, confident rows and
+ *    scores of 1e3;
+ *  - end to end, gd_model_softmax's loss_grad against a direct long-double
+ *    computation (DESIGN §1), with 1 and 2 threads.
+ * Every case skips where gdi_avx512_usable() is 0 (valgrind: no AVX-512). */
+#if defined(__linux__)
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
+#include "kernels/kernels.h"
+#include "testsupport.h"
+
+#define CANARY 16
+#define TOLERANCE 1e-14
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const size_t grid_rows[] = {0, 1, 2, 3, 7, 8, 9, 17, 40};
+static const size_t grid_features[] = {0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 100};
+static const size_t grid_outputs[] = {1, 2, 3, 10, 12, 13, 24, 25, 40};
+
+static void skip_unless_avx512(void)
+{
+    if (!gdi_avx512_usable()) {
+        print_message("AVX-512 kernels not usable here (CPU, build or valgrind): skipped\n");
+        skip();
+    }
+}
+
+static double *alloc_doubles(size_t n)
+{
+    double *p = malloc((n == 0 ? 1 : n) * sizeof *p);
+    assert_non_null(p);
+    return p;
+}
+
+static size_t round_up8(size_t n)
+{
+    return (n + 7) / 8 * 8;
+}
+
+/* Doubles of a matrix of n rows of m at stride ld, up to the last row's last
+ * value (no padding after it). */
+static size_t span(size_t n, size_t m, size_t ld)
+{
+    return n == 0 ? 0 : (n - 1) * ld + m;
+}
+
+/* Uniform in [lo, hi) in the first m of each row, NaN in the padding. */
+static void fill_rows(double *v, size_t n, size_t m, size_t ld, double lo, double hi, ts_rng *rng)
+{
+    const size_t count = span(n, m, ld);
+    for (size_t e = 0; e < count; ++e) {
+        v[e] = e % ld < m ? ts_rng_uniform(rng, lo, hi) : NAN;
+    }
+}
+
+static void fill(double *v, size_t n, double lo, double hi, ts_rng *rng)
+{
+    for (size_t j = 0; j < n; ++j) {
+        v[j] = ts_rng_uniform(rng, lo, hi);
+    }
+}
+
+/* A buffer of count doubles ending exactly where a PROT_NONE page starts
+ * (Linux); elsewhere plain malloc. */
+typedef struct guarded {
+    unsigned char *base;
+    size_t length;
+    double *data;
+} guarded;
+
+static void guarded_alloc(guarded *g, size_t count)
+{
+#if defined(__linux__)
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    const size_t bytes = count * sizeof(double);
+    const size_t data_pages = bytes / page + 1;
+    g->length = (data_pages + 1) * page;
+    void *base = mmap(NULL, g->length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(base != MAP_FAILED);
+    g->base = base;
+    assert_int_equal(mprotect(g->base + data_pages * page, page, PROT_NONE), 0);
+    g->data = (double *)(void *)(g->base + data_pages * page - bytes);
+#else
+    g->base = NULL;
+    g->length = 0;
+    g->data = alloc_doubles(count);
+#endif
+}
+
+static void guarded_free(guarded *g)
+{
+#if defined(__linux__)
+    assert_int_equal(munmap(g->base, g->length), 0);
+#else
+    free(g->data);
+#endif
+}
+
+/* Neumaier-compensated long-double sum (exact enough also where long double
+ * is double). */
+typedef struct ref_sum {
+    long double sum, comp, abs_sum;
+} ref_sum;
+
+static void ref_add(ref_sum *s, long double term)
+{
+    const long double t = s->sum + term;
+    s->comp += fabsl(s->sum) >= fabsl(term) ? (s->sum - t) + term : (term - t) + s->sum;
+    s->sum = t;
+    s->abs_sum += fabsl(term);
+}
+
+typedef struct shape {
+    size_t n, m, ldx, k, ld; /* ld: ldw for Z, ldg for G */
+} shape;
+
+static void check_close(double got, const ref_sum *ref, const char *what, const shape *s,
+                        size_t row, size_t col)
+{
+    const long double expected = ref->sum + ref->comp;
+    const double err = (double)fabsl((long double)got - expected);
+    const double bound = TOLERANCE * (double)ref->abs_sum + DBL_MIN;
+    if (!(err <= bound)) {
+        print_error("%s: n_rows=%zu m=%zu ldx=%zu k=%zu ld=%zu [%zu][%zu]: got %.17g, "
+                    "expected %.17Lg (|err| %g > %g)\n",
+                    what, s->n, s->m, s->ldx, s->k, s->ld, row, col, got, expected, err, bound);
+        fail();
+    }
+}
+
+static void fill_canaries(double *v, size_t n)
+{
+    for (size_t j = 0; j < n; ++j) {
+        v[j] = -1234.5 - (double)j;
+    }
+}
+
+static void check_canaries(const double *v, size_t n, const char *what, const shape *s)
+{
+    double expected[CANARY];
+    fill_canaries(expected, n);
+    if (memcmp(v, expected, n * sizeof *v) != 0) {
+        print_error("%s: n_rows=%zu m=%zu ldx=%zu k=%zu ld=%zu wrote outside its output\n", what,
+                    s->n, s->m, s->ldx, s->k, s->ld);
+        fail();
+    }
+}
+
+/* A prefetch cursor over a buffer of its own (never the kernels' data). */
+enum { PF_DOUBLES = 1 << 17 }; /* 1 MiB: more than any shape here asks for */
+static double *pf_buffer;
+
+static gdi_prefetch pf_make(size_t work_per_line)
+{
+    gdi_prefetch pf;
+    memset(&pf, 0, sizeof pf);
+    pf.next = (uintptr_t)pf_buffer;
+    pf.end = (uintptr_t)(pf_buffer + PF_DOUBLES);
+    pf.work_per_line = work_per_line;
+    return pf;
+}
+
+/* The work reported to a cursor made by pf_make, which never reached its
+ * end: the lines it asked for and the credit left over. */
+static size_t pf_work(const gdi_prefetch *pf)
+{
+    assert_true(pf->next < pf->end);
+    return (size_t)(pf->next - (uintptr_t)pf_buffer) / 64 * pf->work_per_line + pf->credit;
+}
+
+static int setup_pf(void **state)
+{
+    (void)state;
+    pf_buffer = calloc(PF_DOUBLES, sizeof *pf_buffer);
+    return pf_buffer == NULL ? -1 : 0;
+}
+
+static int teardown_pf(void **state)
+{
+    (void)state;
+    free(pf_buffer);
+    return 0;
+}
+
+/* ---- Z = XW + 1bᵀ ------------------------------------------------------- */
+
+static void check_z_shape(const shape *s, ts_rng *rng)
+{
+    const size_t n = s->n, m = s->m, ldx = s->ldx, k = s->k, ldw = s->ld;
+    guarded gx, gw;
+    guarded_alloc(&gx, span(n, m, ldx));
+    guarded_alloc(&gw, span(k, m, ldw));
+    double *x = gx.data, *wt = gw.data;
+    double *b = alloc_doubles(k);
+    double *buffer = alloc_doubles(n * k + 2 * CANARY);
+    double *out = buffer + CANARY;
+    double *out_pf = alloc_doubles(n * k);
+    fill_rows(x, n, m, ldx, -1.0, 1.0, rng);
+    fill_rows(wt, k, m, ldw, -1.0, 1.0, rng);
+    fill(b, k, -1.0, 1.0, rng);
+    fill_canaries(buffer, CANARY);
+    fill_canaries(out + n * k, CANARY);
+    for (size_t e = 0; e < n * k; ++e) {
+        out[e] = NAN; /* an output left unwritten fails below */
+    }
+    gdi_avx512_affine_rows_multi(x, n, m, ldx, wt, ldw, b, k, out, NULL);
+    for (size_t i = 0; i < n; ++i) {
+        for (size_t c = 0; c < k; ++c) {
+            ref_sum ref = {0.0L, 0.0L, 0.0L};
+            ref_add(&ref, b[c]);
+            for (size_t j = 0; j < m; ++j) {
+                ref_add(&ref, (long double)x[i * ldx + j] * wt[c * ldw + j]);
+            }
+            check_close(out[i * k + c], &ref, "Z", s, i, c);
+        }
+    }
+    check_canaries(buffer, CANARY, "Z", s);
+    check_canaries(out + n * k, CANARY, "Z", s);
+    /* A prefetch cursor over another buffer: the same bits, and the work
+     * the contract counts (gdi_avx512_multi_work without the residual's). */
+    gdi_prefetch pf = pf_make(3);
+    gdi_avx512_affine_rows_multi(x, n, m, ldx, wt, ldw, b, k, out_pf, &pf);
+    if (n > 0 && memcmp(out, out_pf, n * k * sizeof *out) != 0) {
+        print_error("Z: n_rows=%zu m=%zu k=%zu: other bits with a prefetch cursor\n", n, m, k);
+        fail();
+    }
+    const size_t z_work = gdi_avx512_multi_work(n, m, k, 0) - (n + 7) / 8 * 4 * k;
+    assert_int_equal(pf_work(&pf), z_work);
+    free(out_pf);
+    free(buffer);
+    free(b);
+    guarded_free(&gw);
+    guarded_free(&gx);
+}
+
+static void test_multi_kernels__z_matches_reference_in_bounds(void **state)
+{
+    (void)state;
+    skip_unless_avx512();
+    ts_rng rng;
+    ts_rng_seed(&rng, 101);
+    for (size_t a = 0; a < N_ELEMS(grid_rows); ++a) {
+        for (size_t f = 0; f < N_ELEMS(grid_features); ++f) {
+            for (size_t o = 0; o < N_ELEMS(grid_outputs); ++o) {
+                const size_t n = grid_rows[a], m = grid_features[f], k = grid_outputs[o];
+                const size_t ldws[2] = {round_up8(m), m + 5};
+                for (size_t pad = 0; pad <= 3; pad += 3) {
+                    for (size_t w = 0; w < (m > 0 ? 2u : 1u); ++w) {
+                        const shape s = {n, m, m + pad, k, ldws[w] == 0 ? 1 : ldws[w]};
+                        check_z_shape(&s, &rng);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* A row's outputs are the same bits in a 9-row call (4 pairs and a leftover)
+ * as alone: block and chunk boundaries do not change results. */
+static void test_multi_kernels__z_row_bits_independent_of_grouping(void **state)
+{
+    (void)state;
+    skip_unless_avx512();
+    static const size_t features[] = {1, 5, 8, 13, 50, 67};
+    static const size_t outputs[] = {1, 3, 10, 12, 13, 25, 40};
+    enum { ROWS = 9, K_MAX = 40 };
+    ts_rng rng;
+    ts_rng_seed(&rng, 4343);
+    for (size_t f = 0; f < N_ELEMS(features); ++f) {
+        for (size_t o = 0; o < N_ELEMS(outputs); ++o) {
+            const size_t m = features[f], k = outputs[o], ldx = m + 1, ldw = round_up8(m);
+            double *x = alloc_doubles(span(ROWS, m, ldx));
+            double *wt = alloc_doubles(span(k, m, ldw));
+            double b[K_MAX], grouped[ROWS * K_MAX], alone[K_MAX];
+            fill_rows(x, ROWS, m, ldx, -1.0, 1.0, &rng);
+            fill_rows(wt, k, m, ldw, -1.0, 1.0, &rng);
+            fill(b, k, -1.0, 1.0, &rng);
+            gdi_avx512_affine_rows_multi(x, ROWS, m, ldx, wt, ldw, b, k, grouped, NULL);
+            for (size_t i = 0; i < ROWS; ++i) {
+                gdi_avx512_affine_rows_multi(x + i * ldx, 1, m, ldx, wt, ldw, b, k, alone, NULL);
+                if (memcmp(alone, grouped + i * k, k * sizeof *alone) != 0) {
+                    print_error("Z: m=%zu k=%zu row %zu: other bits alone than in the 9-row "
+                                "call\n",
+                                m, k, i);
+                    fail();
+                }
+            }
+            free(wt);
+            free(x);
+        }
+    }
+}
+
+/* ---- G += XᵀR -------------------------------------------------------------- */
+
+/* R[i][c] of n rows × k in r: row-major, or the lanes layout (kernels.h,
+ * above GDI_LANES_MAX_OUTPUTS): groups of 8 rows from row 0, class c of a
+ * group in 8 consecutive doubles at 8·c, a last short group padded to 8. */
+static size_t r_index(size_t i, size_t c, size_t k, int lanes)
+{
+    if (!lanes) {
+        return i * k + c;
+    }
+    const size_t g = i / 8 * 8;
+    return g * k + 8 * c + (i - g);
+}
+
+/* Doubles R takes: n_rows × k, or in the lanes layout n_rows rounded up to 8
+ * times k. */
+static size_t r_count(size_t n, size_t k, int lanes)
+{
+    return (lanes ? round_up8(n) : n) * k;
+}
+
+#define GAP_VALUE 777.25
+
+static void check_g_shape(const shape *s, int lanes, ts_rng *rng)
+{
+    const size_t n = s->n, m = s->m, ldx = s->ldx, k = s->k, ldg = s->ld;
+    const char *what = lanes ? "G (lanes R)" : "G (row-major R)";
+    guarded gx;
+    guarded_alloc(&gx, span(n, m, ldx));
+    double *x = gx.data;
+    const size_t r_size = r_count(n, k, lanes);
+    double *r = alloc_doubles(r_size);
+    double *g0 = alloc_doubles(k * ldg);
+    double *buffer = alloc_doubles(k * ldg + 2 * CANARY);
+    double *gt = buffer + CANARY;
+    double *gt_pf = alloc_doubles(k * ldg);
+    fill_rows(x, n, m, ldx, -1.0, 1.0, rng);
+    /* NaN in the lanes layout's padding past the last row: never read. */
+    for (size_t e = 0; e < r_size; ++e) {
+        r[e] = NAN;
+    }
+    for (size_t i = 0; i < n; ++i) {
+        for (size_t c = 0; c < k; ++c) {
+            r[r_index(i, c, k, lanes)] = ts_rng_uniform(rng, -1.0, 1.0);
+        }
+    }
+    for (size_t e = 0; e < k * ldg; ++e) {
+        const double v = ts_rng_uniform(rng, 0.5, 1.5);
+        g0[e] = e % ldg >= m ? GAP_VALUE : ts_rng_uniform(rng, 0.0, 1.0) < 0.5 ? -v : v;
+    }
+    fill_canaries(buffer, CANARY);
+    fill_canaries(gt + k * ldg, CANARY);
+    memcpy(gt, g0, k * ldg * sizeof *gt);
+    memcpy(gt_pf, g0, k * ldg * sizeof *gt);
+    gdi_avx512_accumulate_xt_r_multi(x, n, m, ldx, r, k, lanes, gt, ldg, NULL);
+    for (size_t c = 0; c < k; ++c) {
+        for (size_t j = 0; j < m; ++j) {
+            ref_sum ref = {0.0L, 0.0L, 0.0L};
+            ref_add(&ref, g0[c * ldg + j]);
+            for (size_t i = 0; i < n; ++i) {
+                ref_add(&ref, (long double)x[i * ldx + j] * r[r_index(i, c, k, lanes)]);
+            }
+            check_close(gt[c * ldg + j], &ref, what, s, c, j);
+        }
+        for (size_t j = m; j < ldg; ++j) {
+            if (memcmp(&gt[c * ldg + j], &g0[c * ldg + j], sizeof *gt) != 0) {
+                print_error("%s: n_rows=%zu m=%zu k=%zu ldg=%zu: gap column %zu of row %zu "
+                            "written\n",
+                            what, n, m, k, ldg, j, c);
+                fail();
+            }
+        }
+    }
+    check_canaries(buffer, CANARY, what, s);
+    check_canaries(gt + k * ldg, CANARY, what, s);
+    gdi_prefetch pf = pf_make(3);
+    gdi_avx512_accumulate_xt_r_multi(x, n, m, ldx, r, k, lanes, gt_pf, ldg, &pf);
+    if (memcmp(gt, gt_pf, k * ldg * sizeof *gt) != 0) {
+        print_error("%s: n_rows=%zu m=%zu k=%zu: other bits with a prefetch cursor\n", what, n,
+                    m, k);
+        fail();
+    }
+    const size_t g_work = gdi_avx512_multi_work(n, m, k, 1) - gdi_avx512_multi_work(n, m, k, 0);
+    assert_int_equal(pf_work(&pf), g_work);
+    free(gt_pf);
+    free(buffer);
+    free(g0);
+    free(r);
+    guarded_free(&gx);
+}
+
+static void g_sweep(int lanes, unsigned long long seed)
+{
+    skip_unless_avx512();
+    ts_rng rng;
+    ts_rng_seed(&rng, seed);
+    for (size_t a = 0; a < N_ELEMS(grid_rows); ++a) {
+        for (size_t f = 0; f < N_ELEMS(grid_features); ++f) {
+            for (size_t o = 0; o < N_ELEMS(grid_outputs); ++o) {
+                const size_t n = grid_rows[a], m = grid_features[f], k = grid_outputs[o];
+                const size_t ldgs[2] = {round_up8(m), m + 5};
+                for (size_t pad = 0; pad <= 3; pad += 3) {
+                    for (size_t w = 0; w < (m > 0 ? 2u : 1u); ++w) {
+                        const shape s = {n, m, m + pad, k, ldgs[w] == 0 ? 1 : ldgs[w]};
+                        check_g_shape(&s, lanes, &rng);
+                    }
+                }
+            }
+        }
+    }
+}
+
+static void test_multi_kernels__g_row_major_matches_reference_in_bounds(void **state)
+{
+    (void)state;
+    g_sweep(0, 201);
+}
+
+static void test_multi_kernels__g_lanes_matches_reference_in_bounds(void **state)
+{
+    (void)state;
+    g_sweep(1, 202);
+}
+
+/* ---- The softmax residual in the lanes layout ------------------------------ */
+
+enum { SM_K_MAX = 32, SM_ROWS_MAX = 64 };
+
+/* How a case's scores are drawn. */
+enum score_kind { SCORES_PLAIN, SCORES_TIES, SCORES_CONFIDENT, SCORES_LARGE, SCORES_MIXED };
+
+static void make_scores(double *z, size_t *label, size_t n, size_t k, enum score_kind kind,
+                        ts_rng *rng)
+{
+    for (size_t i = 0; i < n; ++i) {
+        double *row = z + i * k;
+        label[i] = (size_t)ts_rng_uniform(rng, 0.0, (double)k) % k;
+        enum score_kind row_kind = kind;
+        if (kind == SCORES_MIXED) {
+            row_kind = (enum score_kind)(i % 4);
+        }
+        switch (row_kind) {
+        case SCORES_PLAIN:
+            fill(row, k, -4.0, 4.0, rng);
+            break;
+        case SCORES_TIES: {
+            /* Two equal largest scores; the label one of them on odd rows. */
+            fill(row, k, -4.0, 2.0, rng);
+            const size_t a = i % k, b = (a + 1 + i / 3 % (k - 1)) % k;
+            row[a] = 3.5;
+            row[b] = 3.5;
+            if (i % 2 == 1) {
+                label[i] = b;
+            }
+            break;
+        }
+        case SCORES_CONFIDENT:
+            /* The label far ahead: loss ≈ (k − 1)·e^−gap, tiny. */
+            for (size_t c = 0; c < k; ++c) {
+                row[c] = c == label[i] ? 0.0 : -700.0 + ts_rng_uniform(rng, -1.0, 1.0);
+            }
+            if (i % 3 == 1) {
+                for (size_t c = 0; c < k; ++c) {
+                    row[c] = c == label[i] ? 0.0 : -30.0 - (double)c;
+                }
+            }
+            break;
+        default: /* SCORES_LARGE */
+            fill(row, k, -1000.0, 1000.0, rng);
+            break;
+        }
+    }
+}
+
+typedef struct softmax_ref {
+    long double loss, loss_abs;
+    long double intercept[SM_K_MAX], intercept_abs[SM_K_MAX];
+    long double residual[SM_ROWS_MAX * SM_K_MAX]; /* lanes layout, 0 in its padding */
+} softmax_ref;
+
+static void softmax_reference(const double *z, size_t n, size_t k, const size_t *label,
+                              const double *weights, softmax_ref *ref)
+{
+    memset(ref, 0, sizeof *ref);
+    for (size_t i = 0; i < n; ++i) {
+        const double *row = z + i * k;
+        const long double s = weights != NULL ? weights[i] : 1.0L;
+        long double max = row[0];
+        for (size_t c = 1; c < k; ++c) {
+            max = row[c] > max ? row[c] : max;
+        }
+        long double sum = 0.0L, others = 0.0L;
+        for (size_t c = 0; c < k; ++c) {
+            const long double e = expl((long double)row[c] - max);
+            sum += e;
+            if (c != label[i]) {
+                others += expl((long double)row[c] - row[label[i]]);
+            }
+        }
+        /* logsumexp − z_label = log(1 + Σ_{c≠label} e^(z_c − z_label)):
+         * accurate also when the loss is tiny. */
+        const long double loss_i = (long double)row[label[i]] == max && others < 1.0L
+                                       ? log1pl(others)
+                                       : max + logl(sum) - row[label[i]];
+        ref->loss += s * loss_i;
+        ref->loss_abs += fabsl(s * loss_i);
+        for (size_t c = 0; c < k; ++c) {
+            const long double p = expl((long double)row[c] - max) / sum;
+            const long double res = s * (p - (c == label[i] ? 1.0L : 0.0L));
+            ref->intercept[c] += res;
+            ref->intercept_abs[c] += s * (p + (c == label[i] ? 1.0L : 0.0L));
+            ref->residual[r_index(i, c, k, 1)] = res;
+        }
+    }
+}
+
+static void softmax_case(size_t n, size_t k, enum score_kind kind, int weighted, int with_icpt,
+                         double loss_start, ts_rng *rng)
+{
+    double buffer[SM_ROWS_MAX * SM_K_MAX + CANARY];
+    double z0[SM_ROWS_MAX * SM_K_MAX];
+    double weights[SM_ROWS_MAX], icpt0[SM_K_MAX], icpt[SM_K_MAX];
+    size_t label[SM_ROWS_MAX];
+    softmax_ref ref;
+    double *z = buffer;
+    /* z has room for whole groups of 8 rows (kernels.h); the lanes layout
+     * leaves 0 past the last row. */
+    const size_t z_size = round_up8(n) * k;
+    make_scores(z0, label, n, k, kind, rng);
+    fill(weights, n, 0.1, 3.0, rng);
+    fill(icpt0, k, -2.0, 2.0, rng);
+    memcpy(icpt, icpt0, sizeof icpt);
+    memcpy(z, z0, n * k * sizeof *z);
+    for (size_t e = n * k; e < z_size; ++e) {
+        z[e] = NAN; /* the room past the last row: never read */
+    }
+    fill_canaries(z + z_size, CANARY);
+    const double *s = weighted ? weights : NULL;
+    softmax_reference(z0, n, k, label, s, &ref);
+    double loss = loss_start;
+    gdi_prefetch pf = pf_make(3);
+    gdi_avx512_softmax_lanes(z, n, k, label, s, &loss, with_icpt ? icpt : NULL, &pf);
+    /* The residual's share of gdi_avx512_multi_work (with m = 0, all of it). */
+    assert_int_equal(pf_work(&pf), gdi_avx512_multi_work(n, 0, k, 0));
+    const shape sh = {n, k, k, k, k};
+    check_canaries(z + z_size, CANARY, "softmax lanes", &sh);
+    /* The loss: relative 1e-13 of its terms (1e-12 for confident rows,
+     * whose tiny loss must not be lost to cancellation). */
+    const long double expected_loss = loss_start + ref.loss;
+    const double loss_bound = 1e-12 * (double)(fabs(loss_start) + ref.loss_abs) + DBL_TRUE_MIN;
+    if (!((double)fabsl((long double)loss - expected_loss) <= loss_bound)) {
+        print_error("softmax lanes: n_rows=%zu k=%zu kind=%d weighted=%d: loss %.17g, expected "
+                    "%.17Lg\n",
+                    n, k, (int)kind, weighted, loss, expected_loss);
+        fail();
+    }
+    for (size_t e = 0; e < z_size; ++e) {
+        const double scale = weighted ? 3.0 : 1.0;
+        if (!((double)fabsl((long double)z[e] - ref.residual[e]) <= 1e-13 * scale)) {
+            print_error("softmax lanes: n_rows=%zu k=%zu kind=%d: z[%zu] = %.17g, expected "
+                        "%.17Lg (lanes layout)\n",
+                        n, k, (int)kind, e, z[e], ref.residual[e]);
+            fail();
+        }
+    }
+    for (size_t c = 0; c < k; ++c) {
+        if (!with_icpt) {
+            assert_memory_equal(&icpt[c], &icpt0[c], sizeof *icpt);
+            continue;
+        }
+        const long double expected = icpt0[c] + ref.intercept[c];
+        const double bound = 1e-13 * (double)(fabs(icpt0[c]) + ref.intercept_abs[c]);
+        if (!((double)fabsl((long double)icpt[c] - expected) <= bound)) {
+            print_error("softmax lanes: n_rows=%zu k=%zu kind=%d: intercept[%zu] = %.17g, "
+                        "expected %.17Lg\n",
+                        n, k, (int)kind, c, icpt[c], expected);
+            fail();
+        }
+    }
+}
+
+static void test_multi_kernels__softmax_lanes_matches_reference(void **state)
+{
+    (void)state;
+    skip_unless_avx512();
+    static const size_t classes[] = {2, 3, 8, 9, 10, 16, 31, 32};
+    static const size_t rows[] = {1, 7, 8, 9, 23, 64};
+    static const enum score_kind kinds[] = {SCORES_PLAIN, SCORES_TIES, SCORES_LARGE,
+                                            SCORES_MIXED};
+    ts_rng rng;
+    ts_rng_seed(&rng, 303);
+    for (size_t o = 0; o < N_ELEMS(classes); ++o) {
+        for (size_t a = 0; a < N_ELEMS(rows); ++a) {
+            for (size_t t = 0; t < N_ELEMS(kinds); ++t) {
+                for (int variant = 0; variant < 4; ++variant) {
+                    softmax_case(rows[a], classes[o], kinds[t], variant & 1, variant >> 1, 2.75,
+                                 &rng);
+                }
+            }
+        }
+    }
+}
+
+/* Rows whose label is far ahead: the loss (≈ 2e−304 to 1e−13 a row) accurate
+ * to relative 1e-12 against long double, so *loss starts at 0 here. */
+static void test_multi_kernels__softmax_lanes_confident_rows(void **state)
+{
+    (void)state;
+    skip_unless_avx512();
+    static const size_t classes[] = {2, 3, 9, 32};
+    static const size_t rows[] = {1, 8, 9, 23};
+    ts_rng rng;
+    ts_rng_seed(&rng, 404);
+    for (size_t o = 0; o < N_ELEMS(classes); ++o) {
+        for (size_t a = 0; a < N_ELEMS(rows); ++a) {
+            for (int variant = 0; variant < 4; ++variant) {
+                softmax_case(rows[a], classes[o], SCORES_CONFIDENT, variant & 1, variant >> 1,
+                             0.0, &rng);
+            }
+        }
+    }
+    /* 0, −700, −700: loss 2e^−700, a normal double. */
+    double z[3 * 8] = {0.0, -700.0, -700.0}; /* room for a group of 8 rows */
+    const size_t label = 0;
+    double loss = 0.0;
+    gdi_avx512_softmax_lanes(z, 1, 3, &label, NULL, &loss, NULL, NULL);
+    const long double expected = log1pl(2.0L * expl(-700.0L));
+    assert_true(expected > 0.0L);
+    assert_true(fabsl((long double)loss - expected) <= 1e-12L * expected);
+}
+
+/* ---- End to end: gd_model_softmax's loss_grad ------------------------------ */
+
+/* 203 rows: several blocks, not a multiple of 8; one thread whatever
+ * n_threads (gdi_threads_for: too little work). 2003 rows: two threads for
+ * k ≥ 13 where the machine has two CPUs. */
+enum { E2E_ROWS_MAX = 2003, E2E_M = 13, E2E_K_MAX = 40, E2E_LDX = E2E_M + 3 };
+
+/* DESIGN §1 by plain loops in long double: the loss, and the gradient with
+ * for each component the scale Σ|terms| its tolerance is taken against. */
+static long double direct_loss_grad(const double *x, const double *y, const double *weights,
+                                    size_t n, size_t k, double l2, const double *theta,
+                                    long double *grad, long double *grad_scale)
+{
+    const size_t m = E2E_M, p = (m + 1) * k;
+    long double sum = 0.0L, total = 0.0L;
+    for (size_t e = 0; e < p; ++e) {
+        grad[e] = 0.0L;
+        grad_scale[e] = 0.0L;
+    }
+    for (size_t i = 0; i < n; ++i) {
+        const double *row = x + i * E2E_LDX;
+        const size_t label = (size_t)y[i];
+        const long double s = weights != NULL ? weights[i] : 1.0L;
+        long double z[E2E_K_MAX] = {0.0L}, max = -INFINITY, lse = 0.0L;
+        assert_true(label < k);
+        for (size_t c = 0; c < k; ++c) {
+            z[c] = theta[c];
+            for (size_t j = 0; j < m; ++j) {
+                z[c] += (long double)theta[(j + 1) * k + c] * row[j];
+            }
+            max = z[c] > max ? z[c] : max;
+        }
+        for (size_t c = 0; c < k; ++c) {
+            lse += expl(z[c] - max);
+        }
+        lse = max + logl(lse);
+        sum += s * (lse - z[label]);
+        total += s;
+        for (size_t c = 0; c < k; ++c) {
+            const long double p_c = expl(z[c] - lse);
+            const long double res = s * (p_c - (c == label ? 1.0L : 0.0L));
+            const long double res_abs = s * (p_c + (c == label ? 1.0L : 0.0L));
+            grad[c] += res;
+            grad_scale[c] += res_abs;
+            for (size_t j = 0; j < m; ++j) {
+                grad[(j + 1) * k + c] += res * row[j];
+                grad_scale[(j + 1) * k + c] += res_abs * fabsl((long double)row[j]);
+            }
+        }
+    }
+    long double penalty = 0.0L;
+    for (size_t e = 0; e < p; ++e) {
+        grad[e] /= total;
+        grad_scale[e] /= total;
+        if (e >= k) {
+            penalty += 0.5L * l2 * (long double)theta[e] * theta[e];
+            grad[e] += l2 * (long double)theta[e];
+            grad_scale[e] += fabsl(l2 * (long double)theta[e]);
+        }
+    }
+    return sum / total + penalty;
+}
+
+static void model_run(gd_model *model, const double *theta, const gd_data *data, double *loss,
+                      double *grad)
+{
+    const size_t work_doubles = model->work_size(model, data->n_rows);
+    assert_true(work_doubles != SIZE_MAX);
+    double *work = alloc_doubles(work_doubles);
+    *loss = NAN;
+    assert_int_equal(model->loss_grad(model, theta, data, loss, grad, work), GD_OK);
+    free(work);
+}
+
+static void test_multi_kernels__softmax_model_matches_direct(void **state)
+{
+    (void)state;
+    skip_unless_avx512();
+    static const size_t classes[] = {3, 10, 13, 40};
+    static const size_t rows[] = {203, E2E_ROWS_MAX};
+    const double l2 = 0.125;
+    enum { P_MAX = (E2E_M + 1) * E2E_K_MAX };
+    double *x = alloc_doubles(E2E_ROWS_MAX * E2E_LDX);
+    double *y = alloc_doubles(E2E_ROWS_MAX), *weights = alloc_doubles(E2E_ROWS_MAX);
+    double theta[P_MAX];
+    double grad1[P_MAX], grad1b[P_MAX], grad2[P_MAX];
+    long double grad_ref[P_MAX], grad_scale[P_MAX];
+    ts_rng rng;
+    ts_rng_seed(&rng, 505);
+    int two_threads_seen = 0;
+    for (size_t a = 0; a < N_ELEMS(rows); ++a) {
+        for (size_t o = 0; o < N_ELEMS(classes); ++o) {
+            const size_t n = rows[a], k = classes[o], p = (E2E_M + 1) * k;
+            fill_rows(x, n, E2E_M, E2E_LDX, -2.0, 2.0, &rng);
+            for (size_t i = 0; i < n; ++i) {
+                x[i * E2E_LDX + E2E_M] = NAN; /* the padding, also past the last row */
+                x[i * E2E_LDX + E2E_M + 1] = NAN;
+                x[i * E2E_LDX + E2E_M + 2] = NAN;
+                y[i] = (double)((size_t)ts_rng_uniform(&rng, 0.0, (double)k) % k);
+                weights[i] = ts_rng_uniform(&rng, 0.1, 3.0);
+            }
+            fill(theta, p, -0.8, 0.8, &rng);
+            for (int weighted = 0; weighted <= 1; ++weighted) {
+                gd_data data;
+                gd_data_init(&data, x, n, E2E_M, y);
+                data.ldx = E2E_LDX;
+                data.weights = weighted ? weights : NULL;
+                const long double loss_ref = direct_loss_grad(x, y, data.weights, n, k, l2, theta,
+                                                              grad_ref, grad_scale);
+                two_threads_seen |= gdi_threads_for(2, n, E2E_M * k) == 2;
+                gd_model model;
+                assert_int_equal(gd_model_softmax(&model, E2E_M, k, l2), GD_OK);
+                double loss1, loss1b, loss2;
+                model.n_threads = 1;
+                model_run(&model, theta, &data, &loss1, grad1);
+                model_run(&model, theta, &data, &loss1b, grad1b);
+                model.n_threads = 2;
+                model_run(&model, theta, &data, &loss2, grad2);
+                if (!((double)fabsl((long double)loss1 - loss_ref) <= 1e-13 * (double)loss_ref)) {
+                    print_error("model n=%zu k=%zu weighted=%d: loss %.17g, direct %.17Lg\n", n, k,
+                                weighted, loss1, loss_ref);
+                    fail();
+                }
+                for (size_t e = 0; e < p; ++e) {
+                    const double bound = 1e-13 * (double)grad_scale[e] + DBL_MIN;
+                    if (!((double)fabsl((long double)grad1[e] - grad_ref[e]) <= bound)) {
+                        print_error("model n=%zu k=%zu weighted=%d: grad[%zu] = %.17g, direct "
+                                    "%.17Lg (bound %g)\n",
+                                    n, k, weighted, e, grad1[e], grad_ref[e], bound);
+                        fail();
+                    }
+                    if (!((double)fabsl((long double)grad2[e] - grad_ref[e]) <= bound)) {
+                        print_error("model n=%zu k=%zu weighted=%d, 2 threads: grad[%zu] = %.17g, "
+                                    "direct %.17Lg\n",
+                                    n, k, weighted, e, grad2[e], grad_ref[e]);
+                        fail();
+                    }
+                    assert_true(fabs(grad2[e] - grad1[e]) <= bound);
+                }
+                assert_memory_equal(&loss1, &loss1b, sizeof loss1);
+                assert_memory_equal(grad1, grad1b, p * sizeof *grad1);
+                assert_true(ts_rel_diff(loss2, loss1) <= 1e-13);
+            }
+        }
+    }
+    if (!two_threads_seen) {
+        print_message("one CPU only: n_threads = 2 ran on one thread here\n");
+    }
+    free(weights);
+    free(y);
+    free(x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_multi_kernels__z_matches_reference_in_bounds),
+        cmocka_unit_test(test_multi_kernels__z_row_bits_independent_of_grouping),
+        cmocka_unit_test(test_multi_kernels__g_row_major_matches_reference_in_bounds),
+        cmocka_unit_test(test_multi_kernels__g_lanes_matches_reference_in_bounds),
+        cmocka_unit_test(test_multi_kernels__softmax_lanes_matches_reference),
+        cmocka_unit_test(test_multi_kernels__softmax_lanes_confident_rows),
+        cmocka_unit_test(test_multi_kernels__softmax_model_matches_direct),
+    };
+    return cmocka_run_group_tests(tests, setup_pf, teardown_pf);
+}
