@@ -30,6 +30,18 @@ gdi_block_shape gdi_block_shape_for(size_t n_features, size_t n_outputs)
     } else if (n_features > 0) {
         shape.rows = min_size(elems / n_features, GDI_BLOCK_ROWS);
     }
+    if (n_outputs > 1 && n_features > 0 && gdi_avx512_usable()) {
+        /* Softmax through avx512_multi.c: no panels; whole groups of 8 rows
+         * (the residual's lanes) filling GDI_BLOCK_ELEMS, at least 8 while
+         * 8 rows fit GDI_AVX512_BLOCK_MAX (in L2), else fewer, down to 1. */
+        shape.rows = min_size(GDI_BLOCK_ELEMS / n_features / 8 * 8, GDI_BLOCK_ROWS);
+        if (shape.rows < 8) {
+            shape.rows = min_size(8, GDI_AVX512_BLOCK_MAX / n_features);
+            shape.rows = shape.rows == 0 ? 1 : shape.rows;
+        }
+        shape.panel = n_features;
+        return shape;
+    }
     if (n_outputs <= 1 && n_features > 0 && (gdi_avx512_usable() || gdi_avx2_usable())) {
         /* Our own loops (avx512.c, avx2.c) take 8 rows at a time, no panels:
          * a multiple of 8 rows filling GDI_BLOCK_ELEMS, at least 8 while 8

@@ -306,6 +306,8 @@ gd_status gdi_affine_loss_grad(const gdi_affine_model *model, const double *thet
         task.wt = wt;
         task.gt = wt + task.layout.transposed;
         task.lanes = model->residual_lanes != NULL && k <= GDI_LANES_MAX_OUTPUTS;
+        /* Paced by the loops' work, prefetches come in no bursts: any m. */
+        task.prefetch = model->costly_residual;
     }
     gd_status status = gdi_run_chunks(threads, data->n_rows, affine_chunk, &task);
     if (status != GD_OK) {
