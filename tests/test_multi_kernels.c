@@ -556,9 +556,14 @@ static void softmax_case(size_t n, size_t k, enum score_kind kind, int weighted,
     fill_canaries(z + z_size, CANARY);
     const double *s = weighted ? weights : NULL;
     softmax_reference(z0, n, k, label, s, &ref);
+    double y[SM_ROWS_MAX]; /* the labels as the kernel takes them */
+    for (size_t i = 0; i < n; ++i) {
+        y[i] = (double)label[i];
+    }
     double loss = loss_start;
     gdi_prefetch pf = pf_make(3);
-    gdi_avx512_softmax_lanes(z, n, k, label, s, &loss, with_icpt ? icpt : NULL, &pf);
+    assert_int_equal(gdi_avx512_softmax_lanes(z, n, k, y, s, &loss, with_icpt ? icpt : NULL, &pf),
+                     1);
     /* The residual's share of gdi_avx512_multi_work (with m = 0, all of it). */
     assert_int_equal(pf_work(&pf), gdi_avx512_multi_work(n, 0, k, 0));
     const shape sh = {n, k, k, k, k};
@@ -620,6 +625,36 @@ static void test_multi_kernels__softmax_lanes_matches_reference(void **state)
     }
 }
 
+/* A label that is not a whole number in [0, k) — in any row of a group,
+ * also the last row of a short group — makes the kernel return 0; the
+ * rows' other lanes (past the last row) are never checked. */
+static void test_multi_kernels__softmax_lanes_refuses_bad_labels(void **state)
+{
+    (void)state;
+    skip_unless_avx512();
+    static const double bad[] = {-1.0, 3.0, 0.5, 2.5, NAN, INFINITY, -INFINITY, 1e300};
+    for (size_t b = 0; b < N_ELEMS(bad); ++b) {
+        for (size_t n = 1; n <= 19; n += 9) {
+            for (size_t at = 0; at < n; at += n > 1 ? n - 1 : 1) {
+                double z[24 * 3] = {0.0};
+                double y[24] = {0.0};
+                y[at] = bad[b];
+                double loss = 0.0;
+                if (gdi_avx512_softmax_lanes(z, n, 3, y, NULL, &loss, NULL, NULL) != 0) {
+                    print_error("label %g at row %zu of %zu accepted\n", bad[b], at, n);
+                    fail();
+                }
+            }
+        }
+    }
+    /* Whole numbers in range, −0 included, pass; the lanes past n_rows
+     * hold garbage that is never looked at. */
+    double z[8 * 3] = {0.0};
+    double y[8] = {-0.0, 1.0, 2.0, NAN, NAN, NAN, NAN, NAN};
+    double loss = 0.0;
+    assert_int_equal(gdi_avx512_softmax_lanes(z, 3, 3, y, NULL, &loss, NULL, NULL), 1);
+}
+
 /* Rows whose label is far ahead: the loss (≈ 2e−304 to 1e−13 a row) accurate
  * to relative 1e-12 against long double, so *loss starts at 0 here. */
 static void test_multi_kernels__softmax_lanes_confident_rows(void **state)
@@ -640,9 +675,9 @@ static void test_multi_kernels__softmax_lanes_confident_rows(void **state)
     }
     /* 0, −700, −700: loss 2e^−700, a normal double. */
     double z[3 * 8] = {0.0, -700.0, -700.0}; /* room for a group of 8 rows */
-    const size_t label = 0;
+    const double label = 0.0;
     double loss = 0.0;
-    gdi_avx512_softmax_lanes(z, 1, 3, &label, NULL, &loss, NULL, NULL);
+    assert_int_equal(gdi_avx512_softmax_lanes(z, 1, 3, &label, NULL, &loss, NULL, NULL), 1);
     const long double expected = log1pl(2.0L * expl(-700.0L));
     assert_true(expected > 0.0L);
     assert_true(fabsl((long double)loss - expected) <= 1e-12L * expected);
@@ -810,6 +845,7 @@ int main(void)
         cmocka_unit_test(test_multi_kernels__g_lanes_matches_reference_in_bounds),
         cmocka_unit_test(test_multi_kernels__softmax_lanes_matches_reference),
         cmocka_unit_test(test_multi_kernels__softmax_lanes_confident_rows),
+        cmocka_unit_test(test_multi_kernels__softmax_lanes_refuses_bad_labels),
         cmocka_unit_test(test_multi_kernels__softmax_model_matches_direct),
     };
     return cmocka_run_group_tests(tests, setup_pf, teardown_pf);

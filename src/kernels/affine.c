@@ -214,18 +214,19 @@ void gdi_avx512_accumulate_xt_r_multi(const double *x, size_t n_rows, size_t n_f
 
 /* Unreachable in such a build (onepass.c takes the lanes residual only when
  * gdi_avx512_usable()); the tests skip it there too. */
-void gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const size_t *label,
-                              const double *weights, double *loss, double *intercept,
-                              gdi_prefetch *pf)
+int gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const double *y,
+                             const double *weights, double *loss, double *intercept,
+                             gdi_prefetch *pf)
 {
-    (void)pf;
     (void)z;
     (void)n_rows;
     (void)n_classes;
-    (void)label;
+    (void)y;
     (void)weights;
     (void)loss;
     (void)intercept;
+    (void)pf;
+    return 0;
 }
 
 size_t gdi_avx512_multi_work(size_t n_rows, size_t n_features, size_t n_outputs,

@@ -226,12 +226,15 @@ size_t gdi_avx512_multi_work(size_t n_rows, size_t n_features, size_t n_outputs,
 
 /* Softmax regression's residual of a block in that layout, for n_classes ≤
  * GDI_LANES_MAX_OUTPUTS (AVX-512): z (n_rows × k, row-major on entry, with
- * room for n_rows rounded up to 8) becomes s∘(P − Y) in the lanes layout; adds Σ sᵢ lᵢ to *loss and, unless
- * intercept is NULL, Σ sᵢ(Pᵢc − Yᵢc) to intercept[c]. label[i] is row i's
- * class, checked by the caller; weights may be NULL (all 1). */
-void gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const size_t *label,
-                              const double *weights, double *loss, double *intercept,
-                              gdi_prefetch *pf);
+ * room for n_rows rounded up to 8) becomes s∘(P − Y) in the lanes layout;
+ * adds Σ sᵢ lᵢ to *loss and, unless intercept is NULL, Σ sᵢ(Pᵢc − Yᵢc) to
+ * intercept[c]. y holds the rows' labels as doubles, weights NULL (all 1)
+ * or the rows' weights. Returns 0 if a label is not a whole number in
+ * [0, k) (then z, *loss and intercept are partly updated: discard them),
+ * else 1. */
+int gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const double *y,
+                             const double *weights, double *loss, double *intercept,
+                             gdi_prefetch *pf);
 /* The dgemv (or ddot/daxpy) path, whatever the CPU: for the tests. */
 void gdi_blas_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                           const double *w, double b, double *out);

@@ -62,25 +62,15 @@ static gd_status softmax_residual(const gd_data *data, size_t start, size_t rows
 }
 
 /* The same residual in the lanes layout (kernels.h), through the AVX-512
- * kernel: labels checked here, 64 rows (8 groups of 8) at a time. */
+ * kernel, which also checks the labels. */
 static gd_status softmax_residual_lanes(const gd_data *data, size_t start, size_t rows, size_t k,
                                         double *z_block, double *loss, double *intercept,
                                         gdi_prefetch *pf)
 {
-    enum { GROUP = 64 };
-    size_t label[GROUP];
-    for (size_t g = 0; g < rows; g += GROUP) {
-        const size_t len = rows - g < GROUP ? rows - g : GROUP;
-        for (size_t i = 0; i < len; ++i) {
-            if (!gdi_label_index(data->y[start + g + i], k, &label[i])) {
-                return GD_ERR_LABEL;
-            }
-        }
-        gdi_avx512_softmax_lanes(z_block + g * k, len, k, label,
-                                 data->weights != NULL ? data->weights + start + g : NULL, loss,
-                                 intercept, pf);
-    }
-    return GD_OK;
+    const double *weights = data->weights != NULL ? data->weights + start : NULL;
+    return gdi_avx512_softmax_lanes(z_block, rows, k, data->y + start, weights, loss, intercept, pf)
+               ? GD_OK
+               : GD_ERR_LABEL;
 }
 
 static gdi_affine_model softmax_affine(const gd_model *self)
