@@ -342,17 +342,16 @@ int gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const d
             /* The labels: whole numbers in [0, k), as gdi_label_index
              * (classify.h) checks them one by one; NaN fails every test. */
             const __m512d yv = _mm512_maskz_loadu_pd(live, y + start);
+            const __m256i whole = _mm512_cvttpd_epi32(yv); /* exact in range */
             const __mmask8 valid =
                 (__mmask8)(_mm512_cmp_pd_mask(yv, _mm512_setzero_pd(), _CMP_GE_OQ)
                            & _mm512_cmp_pd_mask(yv, n_labels, _CMP_LT_OQ)
-                           & _mm512_cmp_pd_mask(
-                               yv, _mm512_roundscale_pd(yv, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
-                               _CMP_EQ_OQ));
+                           & _mm512_cmp_pd_mask(yv, _mm512_cvtepi32_pd(whole), _CMP_EQ_OQ));
             if ((valid & live) != live) {
                 ok = 0;
                 break;
             }
-            const __m512i lab = _mm512_cvtepi32_epi64(_mm512_cvttpd_epi32(yv));
+            const __m512i lab = _mm512_cvtepi32_epi64(whole);
             const __m512d s = weights != NULL ? _mm512_maskz_loadu_pd(live, weights + start)
                                               : _mm512_maskz_mov_pd(live, one);
             /* Class c of the group's rows, z[row·k + c], gathered into
