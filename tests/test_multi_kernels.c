@@ -13,7 +13,7 @@
  *    scores of 1e3;
  *  - end to end, gd_model_softmax's loss_grad against a direct long-double
  *    computation (DESIGN §1), with 1 and 2 threads.
- * Every case skips where gdi_avx512_usable() is 0 (valgrind: no AVX-512). */
+ * Every case skips where gdi_avx512_multi_usable() is 0 (valgrind: no AVX-512). */
 #if defined(__linux__)
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #endif
@@ -45,7 +45,7 @@ static const size_t grid_outputs[] = {1, 2, 3, 10, 12, 13, 24, 25, 40};
 
 static void skip_unless_avx512(void)
 {
-    if (!gdi_avx512_usable()) {
+    if (!gdi_avx512_multi_usable()) {
         print_message("AVX-512 kernels not usable here (CPU, build or valgrind): skipped\n");
         skip();
     }
@@ -633,11 +633,14 @@ static void test_multi_kernels__softmax_lanes_refuses_bad_labels(void **state)
     (void)state;
     skip_unless_avx512();
     static const double bad[] = {-1.0, 3.0, 0.5, 2.5, NAN, INFINITY, -INFINITY, 1e300};
+    /* Up to 130 rows: a bad label in the second and third 64-row piece. */
+    static const size_t counts[] = {1, 10, 19, 75, 130};
     for (size_t b = 0; b < N_ELEMS(bad); ++b) {
-        for (size_t n = 1; n <= 19; n += 9) {
+        for (size_t ci = 0; ci < N_ELEMS(counts); ++ci) {
+            const size_t n = counts[ci];
             for (size_t at = 0; at < n; at += n > 1 ? n - 1 : 1) {
-                double z[24 * 3] = {0.0};
-                double y[24] = {0.0};
+                double z[136 * 3] = {0.0};
+                double y[136] = {0.0};
                 y[at] = bad[b];
                 double loss = 0.0;
                 if (gdi_avx512_softmax_lanes(z, n, 3, y, NULL, &loss, NULL, NULL) != 0) {

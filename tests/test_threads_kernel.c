@@ -334,7 +334,7 @@ static void test_threads_kernel__work_size_never_shrinks(void **state)
             const problem shape = {.kind = (kind)which, .m = 9, .k = which == SOFTMAX ? 4 : 1};
             problem_model(&shape, threads, 0.0, &model);
             size_t previous = 0;
-            for (size_t n = 1; n < 200000; n = n * 3 + 1) {
+            for (size_t n = 0; n < 200000; n = n * 3 + 1) {
                 const size_t size = model.work_size(&model, n);
                 assert_true(size >= previous);
                 previous = size;

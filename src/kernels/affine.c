@@ -30,15 +30,21 @@ gdi_block_shape gdi_block_shape_for(size_t n_features, size_t n_outputs)
     } else if (n_features > 0) {
         shape.rows = min_size(elems / n_features, GDI_BLOCK_ROWS);
     }
-    if (n_outputs > 1 && n_features > 0 && gdi_avx512_usable()) {
+    if (n_outputs > 1 && n_features > 0 && gdi_avx512_multi_usable()) {
         /* Softmax through avx512_multi.c: no panels; whole groups of 8 rows
          * (the residual's lanes) filling GDI_BLOCK_ELEMS, at least 8 while
          * 8 rows fit GDI_AVX512_BLOCK_MAX (in L2), else fewer, down to 1. */
         shape.rows = min_size(GDI_BLOCK_ELEMS / n_features / 8 * 8, GDI_BLOCK_ROWS);
         if (shape.rows < 8) {
             shape.rows = min_size(8, GDI_AVX512_BLOCK_MAX / n_features);
-            shape.rows = shape.rows == 0 ? 1 : shape.rows;
         }
+        /* Many classes: the Z block (rows·k) at most GDI_MULTI_Z_MAX, so that
+         * it stays small and gd_predict's dgemm on the same blocks serial. */
+        const size_t z_rows = GDI_MULTI_Z_MAX / n_outputs;
+        if (shape.rows > z_rows) {
+            shape.rows = z_rows >= 8 ? z_rows / 8 * 8 : z_rows;
+        }
+        shape.rows = shape.rows == 0 ? 1 : shape.rows;
         shape.panel = n_features;
         return shape;
     }
@@ -153,6 +159,15 @@ int gdi_avx512_usable(void)
 #endif
 }
 
+int gdi_avx512_multi_usable(void)
+{
+#if defined(GDLEARN_HAVE_AVX512_MULTI)
+    return gdi_avx512_usable();
+#else
+    return 0;
+#endif
+}
+
 int gdi_avx2_usable(void)
 {
 #if defined(GDLEARN_HAVE_AVX2_KERNELS)
@@ -179,6 +194,25 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
     gdi_blas_accumulate_xt_r(x, n_rows, n_features, ldx, r, g);
 }
 
+#endif
+#if !defined(GDLEARN_HAVE_AVX2_KERNELS)
+void gdi_avx2_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                          const double *w, double b, double *out)
+{
+    gdi_blas_affine_rows(x, n_rows, n_features, ldx, w, b, out);
+}
+
+void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                              const double *r, double *g)
+{
+    gdi_blas_accumulate_xt_r(x, n_rows, n_features, ldx, r, g);
+}
+#endif
+/* A build without the k-output loops (avx512_multi.c: GDLEARN_HAVE_AVX512_MULTI,
+ * which needs GDLEARN_HAVE_AVX512_KERNELS; the fuzz build leaves them out):
+ * never called through onepass.c (gdi_avx512_multi_usable() is 0); plain
+ * loops, defined so that callers and tests link the same way. */
+#if !defined(GDLEARN_HAVE_AVX512_MULTI)
 void gdi_avx512_affine_rows_multi(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                                   const double *wt, size_t ldw, const double *b,
                                   size_t n_outputs, double *out, gdi_prefetch *pf)
@@ -212,8 +246,8 @@ void gdi_avx512_accumulate_xt_r_multi(const double *x, size_t n_rows, size_t n_f
     }
 }
 
-/* Unreachable in such a build (onepass.c takes the lanes residual only when
- * gdi_avx512_usable()); the tests skip it there too. */
+/* Unreachable in such a build: onepass.c takes the lanes residual only when
+ * gdi_avx512_multi_usable(); the tests skip it there too. */
 int gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const double *y,
                              const double *weights, double *loss, double *intercept,
                              gdi_prefetch *pf)
@@ -237,19 +271,6 @@ size_t gdi_avx512_multi_work(size_t n_rows, size_t n_features, size_t n_outputs,
     (void)n_outputs;
     (void)with_gradient;
     return 1;
-}
-#endif
-#if !defined(GDLEARN_HAVE_AVX2_KERNELS)
-void gdi_avx2_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
-                          const double *w, double b, double *out)
-{
-    gdi_blas_affine_rows(x, n_rows, n_features, ldx, w, b, out);
-}
-
-void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
-                              const double *r, double *g)
-{
-    gdi_blas_accumulate_xt_r(x, n_rows, n_features, ldx, r, g);
 }
 #endif
 

@@ -342,11 +342,14 @@ int gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const d
             /* The labels: whole numbers in [0, k), as gdi_label_index
              * (classify.h) checks them one by one; NaN fails every test. */
             const __m512d yv = _mm512_maskz_loadu_pd(live, y + start);
-            const __m256i whole = _mm512_cvttpd_epi32(yv); /* exact in range */
-            const __mmask8 valid =
+            const __mmask8 in_range =
                 (__mmask8)(_mm512_cmp_pd_mask(yv, _mm512_setzero_pd(), _CMP_GE_OQ)
-                           & _mm512_cmp_pd_mask(yv, n_labels, _CMP_LT_OQ)
-                           & _mm512_cmp_pd_mask(yv, _mm512_cvtepi32_pd(whole), _CMP_EQ_OQ));
+                           & _mm512_cmp_pd_mask(yv, n_labels, _CMP_LT_OQ));
+            /* Converted where in range only (exact there; no FE_INVALID from
+             * NaN or huge labels), then whole if converting back gives y. */
+            const __m256i whole = _mm512_maskz_cvttpd_epi32(in_range, yv);
+            const __mmask8 valid = (__mmask8)(
+                in_range & _mm512_cmp_pd_mask(yv, _mm512_cvtepi32_pd(whole), _CMP_EQ_OQ));
             if ((valid & live) != live) {
                 ok = 0;
                 break;

@@ -54,6 +54,9 @@
  * 1 MiB — in L2 on the 2 MiB-L2 CPU of docs/performance.md; on CPUs with
  * 256–512 KiB of L2, blocks of m ≈ 4k–16k columns are read from L3 for Xᵀr. */
 #define GDI_AVX512_BLOCK_MAX ((size_t)131072)
+/* The most doubles of Z in one block of the AVX-512 k-output loops (256 KiB),
+ * whatever k: m = 10, k = 10⁵ would otherwise take 256 rows, 200 MiB a thread. */
+#define GDI_MULTI_Z_MAX ((size_t)32768)
 
 /* A byte range of X brought into cache a line at a time, paced by other
  * work (onepass.c: the next block while this one is computed). A kernel
@@ -146,7 +149,7 @@ typedef struct gdi_affine_model {
     int costly_residual;
     /* The residual again, but leaving s∘R in the lanes layout (GDI_LANES
      * below) for the AVX-512 k-output loops, or NULL: softmax's, used when
-     * gdi_avx512_usable() and k ≤ GDI_LANES_MAX_OUTPUTS. Called on whole
+     * gdi_avx512_multi_usable() and k ≤ GDI_LANES_MAX_OUTPUTS. Called on whole
      * blocks (its groups of 8 rows start at the block's first row). */
     gdi_residual_lanes_fn residual_lanes;
 } gdi_affine_model;
@@ -190,6 +193,9 @@ void gdi_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size
  * build without one of them its functions are the dgemv path. The tests call
  * every path. */
 int gdi_avx512_usable(void);
+/* gdi_avx512_usable() and the k-output loops below built in
+ * (GDLEARN_HAVE_AVX512_MULTI): softmax then goes through them. */
+int gdi_avx512_multi_usable(void);
 void gdi_avx512_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                             const double *w, double b, double *out);
 void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
@@ -204,7 +210,7 @@ void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features,
  * weights wt and the gradient gt transposed (n_outputs rows of n_features,
  * row strides ldw, ldg ≥ n_features: one class's weights contiguous; rows
  * starting on 64-byte boundaries spare the loads of W a cache-line split
- * each). Any n_rows, n_features, n_outputs. Only when gdi_avx512_usable(); in a build without the AVX-512
+ * each). Any n_rows, n_features, n_outputs. Only when gdi_avx512_multi_usable(); in a build without them
  * kernels they are plain loops (never called there but by the tests). */
 void gdi_avx512_affine_rows_multi(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                                   const double *wt, size_t ldw, const double *b,

@@ -24,17 +24,25 @@
 #define SLAB_ALIGN GDI_SLAB_ALIGN
 
 typedef struct slab_layout {
-    size_t block;   /* Z block: min(block rows, n_rows)·k, rows rounded up to 8 if k > 1 */
+    size_t block;   /* Z block: min(block rows, n_rows)·k (rows rounded up to 8: multi_loops) */
     size_t first;   /* where slab 1 starts: block, rounded up */
     size_t header;  /* 2 + k, rounded up */
     size_t partial; /* header + block, rounded up: the partial gradient's offset */
-    size_t slab;    /* partial + m·k, rounded up */
-    /* k > 1 only: W transposed (k rows of ldw ≥ m, rows on 64-byte
+    size_t slab;    /* partial + m·k (+ 0 with multi_loops), rounded up */
+    /* With multi_loops only: W transposed (k rows of ldw ≥ m, rows on 64-byte
      * boundaries) for the AVX-512 k-output loops, and each chunk's partial
-     * gradient in the same shape, after the slabs (transposed_parts). */
+     * gradient in the same shape, after the slabs (transposed_parts); else 0. */
     size_t ldw;        /* m rounded up to 8 */
     size_t transposed; /* k·ldw: one such matrix */
 } slab_layout;
+
+/* Whether the model's blocks go through the AVX-512 k-output loops
+ * (avx512_multi.c) on this CPU: softmax's, with W and the gradients
+ * transposed. */
+static int multi_loops(const gdi_affine_model *model)
+{
+    return model->n_outputs > 1 && gdi_avx512_multi_usable();
+}
 
 static int layout_for(const gdi_affine_model *model, gdi_block_shape shape, size_t n_rows,
                       slab_layout *out)
@@ -42,28 +50,30 @@ static int layout_for(const gdi_affine_model *model, gdi_block_shape shape, size
     const size_t m = model->n_features;
     const size_t k = model->n_outputs;
     size_t rows = shape.rows < n_rows ? shape.rows : n_rows;
-    size_t header, partial, weights, slab;
-    if (k > 1) {
-        rows = (rows + 7) / 8 * 8; /* the lanes layout takes whole groups of 8 rows */
-    }
+    size_t header, partial, weights = 0, slab;
     out->ldw = 0;
     out->transposed = 0;
-    if (k > 1 && !(gdi_round_up_slab(m, &out->ldw) && out->ldw != 0
-                   && gdi_mul_size(k, out->ldw, &out->transposed))) {
-        return 0;
+    if (multi_loops(model)) {
+        rows = (rows + 7) / 8 * 8; /* the lanes layout takes whole groups of 8 rows */
+        if (!(gdi_round_up_slab(m, &out->ldw) && out->ldw != 0
+              && gdi_mul_size(k, out->ldw, &out->transposed))) {
+            return 0;
+        }
+    } else if (!gdi_mul_size(m, k, &weights)) {
+        return 0; /* the slabs' partial gradients: the transposed parts replace them */
     }
     return gdi_mul_size(rows, k, &out->block) && gdi_round_up_slab(out->block, &out->first)
            && gdi_add_size(k, 2, &header) && gdi_round_up_slab(header, &out->header)
            && gdi_add_size(out->header, out->first, &partial)
-           && gdi_round_up_slab(partial, &out->partial) && gdi_mul_size(m, k, &weights)
+           && gdi_round_up_slab(partial, &out->partial)
            && gdi_add_size(out->partial, weights, &slab) && gdi_round_up_slab(slab, &out->slab);
 }
 
-/* Doubles of the slabs for `threads` chunks (chunk 0's Z block, then one slab
- * per other chunk), then of the transposed parts: one alignment gap of up to
- * GDI_SLAB_ALIGN − 1 doubles, W transposed and one partial gradient per
- * chunk. 0 if that overflows a size_t. */
-static size_t slabs_size(const slab_layout *layout, size_t threads)
+/* *size = doubles of the slabs for `threads` chunks (chunk 0's Z block, then
+ * one slab per other chunk), then of the transposed parts: one alignment gap
+ * of up to GDI_SLAB_ALIGN − 1 doubles, W transposed and one partial gradient
+ * per chunk. 0 if that overflows a size_t. */
+static int slabs_size(const slab_layout *layout, size_t threads, size_t *size)
 {
     size_t others, total;
     if (threads <= 1) {
@@ -72,15 +82,16 @@ static size_t slabs_size(const slab_layout *layout, size_t threads)
                || !gdi_add_size(layout->first, others, &total)) {
         return 0;
     }
-    if (layout->transposed == 0) {
-        return total;
+    if (layout->transposed != 0) {
+        size_t parts, count;
+        if (!gdi_add_size(threads, 1, &count) || !gdi_mul_size(layout->transposed, count, &parts)
+            || !gdi_add_size(total, GDI_SLAB_ALIGN, &total)
+            || !gdi_add_size(total, parts, &total)) {
+            return 0;
+        }
     }
-    size_t parts, count;
-    if (!gdi_add_size(threads, 1, &count) || !gdi_mul_size(layout->transposed, count, &parts)
-        || !gdi_add_size(total, GDI_SLAB_ALIGN, &total) || !gdi_add_size(total, parts, &total)) {
-        return 0;
-    }
-    return total;
+    *size = total;
+    return 1;
 }
 
 /* Multiply-adds of X·W per row, saturating (it only sizes the thread count). */
@@ -98,8 +109,8 @@ size_t gdi_affine_work_size(const gdi_affine_model *model, size_t n_rows)
                     &layout)) {
         return SIZE_MAX;
     }
-    const size_t total = slabs_size(&layout, threads);
-    return total == 0 ? SIZE_MAX : total;
+    size_t total;
+    return slabs_size(&layout, threads, &total) ? total : SIZE_MAX;
 }
 
 typedef struct affine_task {
@@ -131,8 +142,9 @@ typedef struct affine_task {
  * chunks, on the next 64-byte boundary. */
 static double *transposed_parts(const slab_layout *layout, double *work, size_t threads)
 {
-    double *end = work + slabs_size(layout, threads) - GDI_SLAB_ALIGN
-                  - (threads + 1) * layout->transposed;
+    size_t total = 0;
+    (void)slabs_size(layout, threads, &total); /* fits: work_size said so */
+    double *end = work + total - GDI_SLAB_ALIGN - (threads + 1) * layout->transposed;
     const size_t misalign = (size_t)((uintptr_t)end % (GDI_SLAB_ALIGN * sizeof *end));
     return misalign == 0 ? end : end + (GDI_SLAB_ALIGN * sizeof *end - misalign) / sizeof *end;
 }
@@ -294,9 +306,8 @@ gd_status gdi_affine_loss_grad(const gdi_affine_model *model, const double *thet
     if (grad != NULL) {
         memset(grad, 0, n_params * sizeof *grad);
     }
-    double *wt = NULL;
-    if (k > 1 && gdi_avx512_usable()) {
-        wt = transposed_parts(&task.layout, work, threads);
+    if (multi_loops(model)) {
+        double *wt = transposed_parts(&task.layout, work, threads);
         const double *w = theta + k;
         for (size_t c = 0; c < k; ++c) {
             for (size_t j = 0; j < m; ++j) {

@@ -130,7 +130,8 @@ int main(int argc, char **argv)
     };
     printf("block_probe: one thread, in cache, best of %d rounds (ns per row or value)\n", rounds);
     for (size_t k = 0; k < sizeof ways / sizeof ways[0]; ++k) {
-        if ((ways[k].kind == 4 || ways[k].kind == 5) && !gdi_avx512_usable()) {
+        if ((ways[k].kind == 4 && !gdi_avx512_usable())
+            || (ways[k].kind == 5 && !gdi_avx512_multi_usable())) {
             printf("%-62s %7s\n", ways[k].name, "n/a");
             continue;
         }
