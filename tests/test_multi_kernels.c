@@ -34,6 +34,7 @@
 
 #include "kernels/kernels.h"
 #include "testsupport.h"
+#include "ts_kernels.h"
 
 #define CANARY 16
 #define TOLERANCE 1e-14
@@ -51,12 +52,6 @@ static void skip_unless_avx512(void)
     }
 }
 
-static double *alloc_doubles(size_t n)
-{
-    double *p = malloc((n == 0 ? 1 : n) * sizeof *p);
-    assert_non_null(p);
-    return p;
-}
 
 static size_t round_up8(size_t n)
 {
@@ -79,68 +74,14 @@ static void fill_rows(double *v, size_t n, size_t m, size_t ld, double lo, doubl
     }
 }
 
-static void fill(double *v, size_t n, double lo, double hi, ts_rng *rng)
-{
-    for (size_t j = 0; j < n; ++j) {
-        v[j] = ts_rng_uniform(rng, lo, hi);
-    }
-}
 
-/* A buffer of count doubles ending exactly where a PROT_NONE page starts
- * (Linux); elsewhere plain malloc. */
-typedef struct guarded {
-    unsigned char *base;
-    size_t length;
-    double *data;
-} guarded;
 
-static void guarded_alloc(guarded *g, size_t count)
-{
-#if defined(__linux__)
-    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    const size_t bytes = count * sizeof(double);
-    const size_t data_pages = bytes / page + 1;
-    g->length = (data_pages + 1) * page;
-    void *base = mmap(NULL, g->length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(base != MAP_FAILED);
-    g->base = base;
-    assert_int_equal(mprotect(g->base + data_pages * page, page, PROT_NONE), 0);
-    g->data = (double *)(void *)(g->base + data_pages * page - bytes);
-#else
-    g->base = NULL;
-    g->length = 0;
-    g->data = alloc_doubles(count);
-#endif
-}
-
-static void guarded_free(guarded *g)
-{
-#if defined(__linux__)
-    assert_int_equal(munmap(g->base, g->length), 0);
-#else
-    free(g->data);
-#endif
-}
-
-/* Neumaier-compensated long-double sum (exact enough also where long double
- * is double). */
-typedef struct ref_sum {
-    long double sum, comp, abs_sum;
-} ref_sum;
-
-static void ref_add(ref_sum *s, long double term)
-{
-    const long double t = s->sum + term;
-    s->comp += fabsl(s->sum) >= fabsl(term) ? (s->sum - t) + term : (term - t) + s->sum;
-    s->sum = t;
-    s->abs_sum += fabsl(term);
-}
 
 typedef struct shape {
     size_t n, m, ldx, k, ld; /* ld: ldw for Z, ldg for G */
 } shape;
 
-static void check_close(double got, const ref_sum *ref, const char *what, const shape *s,
+static void check_close(double got, const ts_ref_sum *ref, const char *what, const shape *s,
                         size_t row, size_t col)
 {
     const long double expected = ref->sum + ref->comp;
@@ -154,17 +95,11 @@ static void check_close(double got, const ref_sum *ref, const char *what, const 
     }
 }
 
-static void fill_canaries(double *v, size_t n)
-{
-    for (size_t j = 0; j < n; ++j) {
-        v[j] = -1234.5 - (double)j;
-    }
-}
 
 static void check_canaries(const double *v, size_t n, const char *what, const shape *s)
 {
     double expected[CANARY];
-    fill_canaries(expected, n);
+    ts_fill_canaries(expected, n);
     if (memcmp(v, expected, n * sizeof *v) != 0) {
         print_error("%s: n_rows=%zu m=%zu ldx=%zu k=%zu ld=%zu wrote outside its output\n", what,
                     s->n, s->m, s->ldx, s->k, s->ld);
@@ -213,29 +148,29 @@ static int teardown_pf(void **state)
 static void check_z_shape(const shape *s, ts_rng *rng)
 {
     const size_t n = s->n, m = s->m, ldx = s->ldx, k = s->k, ldw = s->ld;
-    guarded gx, gw;
-    guarded_alloc(&gx, span(n, m, ldx));
-    guarded_alloc(&gw, span(k, m, ldw));
+    ts_guarded gx, gw;
+    ts_guarded_alloc(&gx, span(n, m, ldx));
+    ts_guarded_alloc(&gw, span(k, m, ldw));
     double *x = gx.data, *wt = gw.data;
-    double *b = alloc_doubles(k);
-    double *buffer = alloc_doubles(n * k + 2 * CANARY);
+    double *b = ts_alloc_doubles(k);
+    double *buffer = ts_alloc_doubles(n * k + 2 * CANARY);
     double *out = buffer + CANARY;
-    double *out_pf = alloc_doubles(n * k);
+    double *out_pf = ts_alloc_doubles(n * k);
     fill_rows(x, n, m, ldx, -1.0, 1.0, rng);
     fill_rows(wt, k, m, ldw, -1.0, 1.0, rng);
-    fill(b, k, -1.0, 1.0, rng);
-    fill_canaries(buffer, CANARY);
-    fill_canaries(out + n * k, CANARY);
+    ts_fill(b, k, -1.0, 1.0, rng);
+    ts_fill_canaries(buffer, CANARY);
+    ts_fill_canaries(out + n * k, CANARY);
     for (size_t e = 0; e < n * k; ++e) {
         out[e] = NAN; /* an output left unwritten fails below */
     }
     gdi_avx512_affine_rows_multi(x, n, m, ldx, wt, ldw, b, k, out, NULL);
     for (size_t i = 0; i < n; ++i) {
         for (size_t c = 0; c < k; ++c) {
-            ref_sum ref = {0.0L, 0.0L, 0.0L};
-            ref_add(&ref, b[c]);
+            ts_ref_sum ref = {0.0L, 0.0L, 0.0L};
+            ts_ref_add(&ref, b[c]);
             for (size_t j = 0; j < m; ++j) {
-                ref_add(&ref, (long double)x[i * ldx + j] * wt[c * ldw + j]);
+                ts_ref_add(&ref, (long double)x[i * ldx + j] * wt[c * ldw + j]);
             }
             check_close(out[i * k + c], &ref, "Z", s, i, c);
         }
@@ -255,8 +190,8 @@ static void check_z_shape(const shape *s, ts_rng *rng)
     free(out_pf);
     free(buffer);
     free(b);
-    guarded_free(&gw);
-    guarded_free(&gx);
+    ts_guarded_free(&gw);
+    ts_guarded_free(&gx);
 }
 
 static void test_multi_kernels__z_matches_reference_in_bounds(void **state)
@@ -295,12 +230,12 @@ static void test_multi_kernels__z_row_bits_independent_of_grouping(void **state)
     for (size_t f = 0; f < N_ELEMS(features); ++f) {
         for (size_t o = 0; o < N_ELEMS(outputs); ++o) {
             const size_t m = features[f], k = outputs[o], ldx = m + 1, ldw = round_up8(m);
-            double *x = alloc_doubles(span(ROWS, m, ldx));
-            double *wt = alloc_doubles(span(k, m, ldw));
+            double *x = ts_alloc_doubles(span(ROWS, m, ldx));
+            double *wt = ts_alloc_doubles(span(k, m, ldw));
             double b[K_MAX], grouped[ROWS * K_MAX], alone[K_MAX];
             fill_rows(x, ROWS, m, ldx, -1.0, 1.0, &rng);
             fill_rows(wt, k, m, ldw, -1.0, 1.0, &rng);
-            fill(b, k, -1.0, 1.0, &rng);
+            ts_fill(b, k, -1.0, 1.0, &rng);
             gdi_avx512_affine_rows_multi(x, ROWS, m, ldx, wt, ldw, b, k, grouped, NULL);
             for (size_t i = 0; i < ROWS; ++i) {
                 gdi_avx512_affine_rows_multi(x + i * ldx, 1, m, ldx, wt, ldw, b, k, alone, NULL);
@@ -344,15 +279,15 @@ static void check_g_shape(const shape *s, int lanes, ts_rng *rng)
 {
     const size_t n = s->n, m = s->m, ldx = s->ldx, k = s->k, ldg = s->ld;
     const char *what = lanes ? "G (lanes R)" : "G (row-major R)";
-    guarded gx;
-    guarded_alloc(&gx, span(n, m, ldx));
+    ts_guarded gx;
+    ts_guarded_alloc(&gx, span(n, m, ldx));
     double *x = gx.data;
     const size_t r_size = r_count(n, k, lanes);
-    double *r = alloc_doubles(r_size);
-    double *g0 = alloc_doubles(k * ldg);
-    double *buffer = alloc_doubles(k * ldg + 2 * CANARY);
+    double *r = ts_alloc_doubles(r_size);
+    double *g0 = ts_alloc_doubles(k * ldg);
+    double *buffer = ts_alloc_doubles(k * ldg + 2 * CANARY);
     double *gt = buffer + CANARY;
-    double *gt_pf = alloc_doubles(k * ldg);
+    double *gt_pf = ts_alloc_doubles(k * ldg);
     fill_rows(x, n, m, ldx, -1.0, 1.0, rng);
     /* NaN in the lanes layout's padding past the last row: never read. */
     for (size_t e = 0; e < r_size; ++e) {
@@ -367,17 +302,17 @@ static void check_g_shape(const shape *s, int lanes, ts_rng *rng)
         const double v = ts_rng_uniform(rng, 0.5, 1.5);
         g0[e] = e % ldg >= m ? GAP_VALUE : ts_rng_uniform(rng, 0.0, 1.0) < 0.5 ? -v : v;
     }
-    fill_canaries(buffer, CANARY);
-    fill_canaries(gt + k * ldg, CANARY);
+    ts_fill_canaries(buffer, CANARY);
+    ts_fill_canaries(gt + k * ldg, CANARY);
     memcpy(gt, g0, k * ldg * sizeof *gt);
     memcpy(gt_pf, g0, k * ldg * sizeof *gt);
     gdi_avx512_accumulate_xt_r_multi(x, n, m, ldx, r, k, lanes, gt, ldg, NULL);
     for (size_t c = 0; c < k; ++c) {
         for (size_t j = 0; j < m; ++j) {
-            ref_sum ref = {0.0L, 0.0L, 0.0L};
-            ref_add(&ref, g0[c * ldg + j]);
+            ts_ref_sum ref = {0.0L, 0.0L, 0.0L};
+            ts_ref_add(&ref, g0[c * ldg + j]);
             for (size_t i = 0; i < n; ++i) {
-                ref_add(&ref, (long double)x[i * ldx + j] * r[r_index(i, c, k, lanes)]);
+                ts_ref_add(&ref, (long double)x[i * ldx + j] * r[r_index(i, c, k, lanes)]);
             }
             check_close(gt[c * ldg + j], &ref, what, s, c, j);
         }
@@ -405,7 +340,7 @@ static void check_g_shape(const shape *s, int lanes, ts_rng *rng)
     free(buffer);
     free(g0);
     free(r);
-    guarded_free(&gx);
+    ts_guarded_free(&gx);
 }
 
 static void g_sweep(int lanes, unsigned long long seed)
@@ -460,11 +395,11 @@ static void make_scores(double *z, size_t *label, size_t n, size_t k, enum score
         }
         switch (row_kind) {
         case SCORES_PLAIN:
-            fill(row, k, -4.0, 4.0, rng);
+            ts_fill(row, k, -4.0, 4.0, rng);
             break;
         case SCORES_TIES: {
             /* Two equal largest scores; the label one of them on odd rows. */
-            fill(row, k, -4.0, 2.0, rng);
+            ts_fill(row, k, -4.0, 2.0, rng);
             const size_t a = i % k, b = (a + 1 + i / 3 % (k - 1)) % k;
             row[a] = 3.5;
             row[b] = 3.5;
@@ -485,7 +420,7 @@ static void make_scores(double *z, size_t *label, size_t n, size_t k, enum score
             }
             break;
         default: /* SCORES_LARGE */
-            fill(row, k, -1000.0, 1000.0, rng);
+            ts_fill(row, k, -1000.0, 1000.0, rng);
             break;
         }
     }
@@ -546,14 +481,14 @@ static void softmax_case(size_t n, size_t k, enum score_kind kind, int weighted,
      * leaves 0 past the last row. */
     const size_t z_size = round_up8(n) * k;
     make_scores(z0, label, n, k, kind, rng);
-    fill(weights, n, 0.1, 3.0, rng);
-    fill(icpt0, k, -2.0, 2.0, rng);
+    ts_fill(weights, n, 0.1, 3.0, rng);
+    ts_fill(icpt0, k, -2.0, 2.0, rng);
     memcpy(icpt, icpt0, sizeof icpt);
     memcpy(z, z0, n * k * sizeof *z);
     for (size_t e = n * k; e < z_size; ++e) {
         z[e] = NAN; /* the room past the last row: never read */
     }
-    fill_canaries(z + z_size, CANARY);
+    ts_fill_canaries(z + z_size, CANARY);
     const double *s = weighted ? weights : NULL;
     softmax_reference(z0, n, k, label, s, &ref);
     double y[SM_ROWS_MAX]; /* the labels as the kernel takes them */
@@ -754,7 +689,7 @@ static void model_run(gd_model *model, const double *theta, const gd_data *data,
 {
     const size_t work_doubles = model->work_size(model, data->n_rows);
     assert_true(work_doubles != SIZE_MAX);
-    double *work = alloc_doubles(work_doubles);
+    double *work = ts_alloc_doubles(work_doubles);
     *loss = NAN;
     assert_int_equal(model->loss_grad(model, theta, data, loss, grad, work), GD_OK);
     free(work);
@@ -768,8 +703,8 @@ static void test_multi_kernels__softmax_model_matches_direct(void **state)
     static const size_t rows[] = {203, E2E_ROWS_MAX};
     const double l2 = 0.125;
     enum { P_MAX = (E2E_M + 1) * E2E_K_MAX };
-    double *x = alloc_doubles(E2E_ROWS_MAX * E2E_LDX);
-    double *y = alloc_doubles(E2E_ROWS_MAX), *weights = alloc_doubles(E2E_ROWS_MAX);
+    double *x = ts_alloc_doubles(E2E_ROWS_MAX * E2E_LDX);
+    double *y = ts_alloc_doubles(E2E_ROWS_MAX), *weights = ts_alloc_doubles(E2E_ROWS_MAX);
     double theta[P_MAX];
     double grad1[P_MAX], grad1b[P_MAX], grad2[P_MAX];
     long double grad_ref[P_MAX], grad_scale[P_MAX];
@@ -787,7 +722,7 @@ static void test_multi_kernels__softmax_model_matches_direct(void **state)
                 y[i] = (double)((size_t)ts_rng_uniform(&rng, 0.0, (double)k) % k);
                 weights[i] = ts_rng_uniform(&rng, 0.1, 3.0);
             }
-            fill(theta, p, -0.8, 0.8, &rng);
+            ts_fill(theta, p, -0.8, 0.8, &rng);
             for (int weighted = 0; weighted <= 1; ++weighted) {
                 gd_data data;
                 gd_data_init(&data, x, n, E2E_M, y);

@@ -31,6 +31,7 @@
 
 #include "kernels/kernels.h"
 #include "testsupport.h"
+#include "ts_kernels.h"
 
 #define CANARY 16
 #define TOLERANCE 1e-14
@@ -71,12 +72,6 @@ static size_t x_count(size_t n, size_t m, size_t ldx)
     return n == 0 ? 0 : (n - 1) * ldx + m;
 }
 
-static double *alloc_doubles(size_t n)
-{
-    double *p = malloc((n == 0 ? 1 : n) * sizeof *p);
-    assert_non_null(p);
-    return p;
-}
 
 /* X uniform in [−1, 1), the padding between rows NaN (a read of it shows). */
 static void fill_x(double *x, size_t n, size_t m, size_t ldx, ts_rng *rng)
@@ -87,28 +82,9 @@ static void fill_x(double *x, size_t n, size_t m, size_t ldx, ts_rng *rng)
     }
 }
 
-static void fill(double *v, size_t n, double lo, double hi, ts_rng *rng)
-{
-    for (size_t j = 0; j < n; ++j) {
-        v[j] = ts_rng_uniform(rng, lo, hi);
-    }
-}
 
-/* Neumaier-compensated long-double sum (exact enough also where valgrind
- * runs long double as double). */
-typedef struct ref_sum {
-    long double sum, comp, abs_sum;
-} ref_sum;
 
-static void ref_add(ref_sum *s, long double term)
-{
-    const long double t = s->sum + term;
-    s->comp += fabsl(s->sum) >= fabsl(term) ? (s->sum - t) + term : (term - t) + s->sum;
-    s->sum = t;
-    s->abs_sum += fabsl(term);
-}
-
-static void check_close(double got, const ref_sum *ref, const char *what, size_t n, size_t m,
+static void check_close(double got, const ts_ref_sum *ref, const char *what, size_t n, size_t m,
                         size_t ldx, size_t index)
 {
     const long double expected = ref->sum + ref->comp;
@@ -127,10 +103,10 @@ static void check_affine_result(const double *x, size_t n, size_t m, size_t ldx,
                                 double b, const double *out, const char *what)
 {
     for (size_t i = 0; i < n; ++i) {
-        ref_sum ref = {0.0L, 0.0L, 0.0L};
-        ref_add(&ref, b);
+        ts_ref_sum ref = {0.0L, 0.0L, 0.0L};
+        ts_ref_add(&ref, b);
         for (size_t j = 0; j < m; ++j) {
-            ref_add(&ref, (long double)x[i * ldx + j] * w[j]);
+            ts_ref_add(&ref, (long double)x[i * ldx + j] * w[j]);
         }
         check_close(out[i], &ref, what, n, m, ldx, i);
     }
@@ -140,27 +116,21 @@ static void check_xt_r_result(const double *x, size_t n, size_t m, size_t ldx, c
                               const double *g0, const double *g, const char *what)
 {
     for (size_t j = 0; j < m; ++j) {
-        ref_sum ref = {0.0L, 0.0L, 0.0L};
-        ref_add(&ref, g0[j]);
+        ts_ref_sum ref = {0.0L, 0.0L, 0.0L};
+        ts_ref_add(&ref, g0[j]);
         for (size_t i = 0; i < n; ++i) {
-            ref_add(&ref, (long double)r[i] * x[i * ldx + j]);
+            ts_ref_add(&ref, (long double)r[i] * x[i * ldx + j]);
         }
         check_close(g[j], &ref, what, n, m, ldx, j);
     }
 }
 
-static void fill_canaries(double *v, size_t n)
-{
-    for (size_t j = 0; j < n; ++j) {
-        v[j] = -1234.5 - (double)j;
-    }
-}
 
 static void check_canaries(const double *v, size_t n, const char *what, size_t n_rows, size_t m,
                            size_t ldx)
 {
     double expected[CANARY];
-    fill_canaries(expected, n);
+    ts_fill_canaries(expected, n);
     if (memcmp(v, expected, n * sizeof *v) != 0) {
         print_error("%s: n_rows=%zu m=%zu ldx=%zu wrote outside its output\n", what, n_rows, m,
                     ldx);
@@ -172,15 +142,15 @@ static void check_canaries(const double *v, size_t n, const char *what, size_t n
 static void check_affine_shape(affine_fn affine, const char *what, size_t n, size_t m, size_t ldx,
                                ts_rng *rng)
 {
-    double *x = alloc_doubles(x_count(n, m, ldx));
-    double *w = alloc_doubles(m);
-    double *buffer = alloc_doubles(n + 2 * CANARY);
+    double *x = ts_alloc_doubles(x_count(n, m, ldx));
+    double *w = ts_alloc_doubles(m);
+    double *buffer = ts_alloc_doubles(n + 2 * CANARY);
     double *out = buffer + CANARY;
     fill_x(x, n, m, ldx, rng);
-    fill(w, m, -1.0, 1.0, rng);
+    ts_fill(w, m, -1.0, 1.0, rng);
     const double b = ts_rng_uniform(rng, -1.0, 1.0);
-    fill_canaries(buffer, CANARY);
-    fill_canaries(out + n, CANARY);
+    ts_fill_canaries(buffer, CANARY);
+    ts_fill_canaries(out + n, CANARY);
     for (size_t i = 0; i < n; ++i) {
         out[i] = NAN; /* a row left unwritten fails below */
     }
@@ -197,19 +167,19 @@ static void check_affine_shape(affine_fn affine, const char *what, size_t n, siz
 static void check_xt_r_shape(xt_r_fn xt_r, const char *what, size_t n, size_t m, size_t ldx,
                              ts_rng *rng)
 {
-    double *x = alloc_doubles(x_count(n, m, ldx));
-    double *r = alloc_doubles(n);
-    double *g0 = alloc_doubles(m);
-    double *buffer = alloc_doubles(m + 2 * CANARY);
+    double *x = ts_alloc_doubles(x_count(n, m, ldx));
+    double *r = ts_alloc_doubles(n);
+    double *g0 = ts_alloc_doubles(m);
+    double *buffer = ts_alloc_doubles(m + 2 * CANARY);
     double *g = buffer + CANARY;
     fill_x(x, n, m, ldx, rng);
-    fill(r, n, -1.0, 1.0, rng);
+    ts_fill(r, n, -1.0, 1.0, rng);
     for (size_t j = 0; j < m; ++j) {
         const double v = ts_rng_uniform(rng, 0.5, 1.5);
         g0[j] = ts_rng_uniform(rng, 0.0, 1.0) < 0.5 ? -v : v;
     }
-    fill_canaries(buffer, CANARY);
-    fill_canaries(g + m, CANARY);
+    ts_fill_canaries(buffer, CANARY);
+    ts_fill_canaries(g + m, CANARY);
     memcpy(g, g0, m * sizeof *g);
     xt_r(x, n, m, ldx, r, g);
     check_xt_r_result(x, n, m, ldx, r, g0, g, what);
@@ -268,47 +238,22 @@ SWEEP_CASE(BLAS, 0, blas_affine_matches_reference_in_bounds, 15)
 SWEEP_CASE(BLAS, 1, blas_xt_r_matches_reference_in_bounds, 16)
 
 #if defined(__linux__)
-/* count doubles ending exactly where a PROT_NONE page starts. */
-typedef struct guarded {
-    unsigned char *base;
-    size_t length;
-    double *data;
-} guarded;
-
-static void guarded_alloc(guarded *g, size_t count)
-{
-    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    const size_t bytes = count * sizeof(double);
-    const size_t data_pages = bytes / page + 1;
-    g->length = (data_pages + 1) * page;
-    void *base = mmap(NULL, g->length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(base != MAP_FAILED);
-    g->base = base;
-    assert_int_equal(mprotect(g->base + data_pages * page, page, PROT_NONE), 0);
-    g->data = (double *)(void *)(g->base + data_pages * page - bytes);
-}
-
-static void guarded_free(guarded *g)
-{
-    assert_int_equal(munmap(g->base, g->length), 0);
-}
-
 /* X, w (affine) and g (xt_r) end at a guard page: the call must not fault
  * and must match the reference. */
 static void guarded_case(affine_fn affine, xt_r_fn xt_r, const char *what, size_t n, size_t m,
                          ts_rng *rng)
 {
-    guarded gx, gw, gg;
-    guarded_alloc(&gx, x_count(n, m, m));
-    guarded_alloc(&gw, m);
-    guarded_alloc(&gg, m);
-    double *out = alloc_doubles(n);
-    double *r = alloc_doubles(n);
-    double *g0 = alloc_doubles(m);
+    ts_guarded gx, gw, gg;
+    ts_guarded_alloc(&gx, x_count(n, m, m));
+    ts_guarded_alloc(&gw, m);
+    ts_guarded_alloc(&gg, m);
+    double *out = ts_alloc_doubles(n);
+    double *r = ts_alloc_doubles(n);
+    double *g0 = ts_alloc_doubles(m);
     fill_x(gx.data, n, m, m, rng);
-    fill(gw.data, m, -1.0, 1.0, rng);
-    fill(r, n, -1.0, 1.0, rng);
-    fill(g0, m, 0.5, 1.5, rng);
+    ts_fill(gw.data, m, -1.0, 1.0, rng);
+    ts_fill(r, n, -1.0, 1.0, rng);
+    ts_fill(g0, m, 0.5, 1.5, rng);
     memcpy(gg.data, g0, m * sizeof *g0);
     const double b = 0.25;
     affine(gx.data, n, m, m, gw.data, b, out);
@@ -318,9 +263,9 @@ static void guarded_case(affine_fn affine, xt_r_fn xt_r, const char *what, size_
     free(g0);
     free(r);
     free(out);
-    guarded_free(&gg);
-    guarded_free(&gw);
-    guarded_free(&gx);
+    ts_guarded_free(&gg);
+    ts_guarded_free(&gw);
+    ts_guarded_free(&gx);
 }
 #endif
 
@@ -362,14 +307,14 @@ static void fixed_make(fixed_case *f, size_t n, size_t m, size_t ldx, unsigned l
     f->n = n;
     f->m = m;
     f->ldx = ldx;
-    f->x = alloc_doubles(x_count(n, m, ldx));
-    f->w = alloc_doubles(m);
-    f->r = alloc_doubles(n);
-    f->g0 = alloc_doubles(m);
+    f->x = ts_alloc_doubles(x_count(n, m, ldx));
+    f->w = ts_alloc_doubles(m);
+    f->r = ts_alloc_doubles(n);
+    f->g0 = ts_alloc_doubles(m);
     fill_x(f->x, n, m, ldx, &rng);
-    fill(f->w, m, -1.0, 1.0, &rng);
-    fill(f->r, n, -1.0, 1.0, &rng);
-    fill(f->g0, m, -1.0, 1.0, &rng);
+    ts_fill(f->w, m, -1.0, 1.0, &rng);
+    ts_fill(f->r, n, -1.0, 1.0, &rng);
+    ts_fill(f->g0, m, -1.0, 1.0, &rng);
 }
 
 static void fixed_run(const fixed_case *f, affine_fn affine, xt_r_fn xt_r, double *out, double *g)
@@ -402,9 +347,9 @@ static void test_row_kernels__dispatch_runs_the_usable_path(void **state)
     for (size_t s = 0; s < N_ELEMS(fixed_shapes); ++s) {
         fixed_case f;
         fixed_make(&f, fixed_shapes[s][0], fixed_shapes[s][1], fixed_shapes[s][2], 31 + s);
-        double *out = alloc_doubles(f.n), *g = alloc_doubles(f.m);
-        double *out_path = alloc_doubles(f.n), *g_path = alloc_doubles(f.m);
-        double *out_blas = alloc_doubles(f.n), *g_blas = alloc_doubles(f.m);
+        double *out = ts_alloc_doubles(f.n), *g = ts_alloc_doubles(f.m);
+        double *out_path = ts_alloc_doubles(f.n), *g_path = ts_alloc_doubles(f.m);
+        double *out_blas = ts_alloc_doubles(f.n), *g_blas = ts_alloc_doubles(f.m);
         fixed_run(&f, gdi_affine_rows, gdi_accumulate_xt_r, out, g);
         fixed_run(&f, paths[chosen].affine, paths[chosen].xt_r, out_path, g_path);
         fixed_run(&f, gdi_blas_affine_rows, gdi_blas_accumulate_xt_r, out_blas, g_blas);
@@ -461,8 +406,8 @@ static void same_bits_each_call(const kernel_path *path)
     for (size_t s = 0; s < N_ELEMS(fixed_shapes); ++s) {
         fixed_case f;
         fixed_make(&f, fixed_shapes[s][0], fixed_shapes[s][1], fixed_shapes[s][2], 41 + s);
-        double *out1 = alloc_doubles(f.n), *g1 = alloc_doubles(f.m);
-        double *out2 = alloc_doubles(f.n), *g2 = alloc_doubles(f.m);
+        double *out1 = ts_alloc_doubles(f.n), *g1 = ts_alloc_doubles(f.m);
+        double *out2 = ts_alloc_doubles(f.n), *g2 = ts_alloc_doubles(f.m);
         fixed_run(&f, path->affine, path->xt_r, out1, g1);
         fixed_run(&f, path->affine, path->xt_r, out2, g2);
         assert_memory_equal(out1, out2, f.n * sizeof *out1);
@@ -501,11 +446,11 @@ static void row_bits_independent_of_grouping(const kernel_path *path)
     ts_rng_seed(&rng, 4242);
     for (size_t f = 0; f < N_ELEMS(features); ++f) {
         const size_t m = features[f];
-        double *x = alloc_doubles(ROWS * m);
-        double *w = alloc_doubles(m);
+        double *x = ts_alloc_doubles(ROWS * m);
+        double *w = ts_alloc_doubles(m);
         double grouped[ROWS];
-        fill(x, ROWS * m, -1.0, 1.0, &rng);
-        fill(w, m, -1.0, 1.0, &rng);
+        ts_fill(x, ROWS * m, -1.0, 1.0, &rng);
+        ts_fill(w, m, -1.0, 1.0, &rng);
         path->affine(x, ROWS, m, m, w, 0.25, grouped);
         for (size_t i = 0; i < ROWS; ++i) {
             double alone;
