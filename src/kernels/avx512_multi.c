@@ -63,8 +63,9 @@ ALWAYS_INLINE void add_lanes(const __m512d *acc, int count, const double *bias, 
         }
         const int len = count - g < 8 ? count - g : 8;
         const __mmask8 mask = (__mmask8)((1u << len) - 1u);
+        const __m512d sums = gdi_sum_each(lanes);
         _mm512_mask_storeu_pd(dst + g, mask,
-                              _mm512_add_pd(gdi_sum_each(lanes), _mm512_maskz_loadu_pd(mask, bias + g)));
+                              _mm512_add_pd(sums, _mm512_maskz_loadu_pd(mask, bias + g)));
     }
 }
 
@@ -320,7 +321,7 @@ int gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const d
     _Alignas(64) double icpt[GDI_LANES_MAX_OUTPUTS * 8];
     _Alignas(64) double others[PIECE];
     _Alignas(64) double log_sum[PIECE];
-    _Alignas(64) double margin[PIECE]; /* s·(max − z_label) */
+    _Alignas(64) double margin[PIECE]; /* max − z_label */
     _Alignas(64) double weight[PIECE];
     if (intercept != NULL) {
         memset(icpt, 0, k * 8 * sizeof *icpt);
@@ -416,9 +417,9 @@ int gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const d
         const size_t done = start - piece;
         gdi_vlog1p(others, log_sum, done);
         for (size_t g = 0; g < done; g += 8) {
-            const __m512d row_loss =
-                _mm512_mul_pd(_mm512_load_pd(weight + g),
-                              _mm512_add_pd(_mm512_load_pd(margin + g), _mm512_load_pd(log_sum + g)));
+            const __m512d lse_less_label =
+                _mm512_add_pd(_mm512_load_pd(margin + g), _mm512_load_pd(log_sum + g));
+            const __m512d row_loss = _mm512_mul_pd(_mm512_load_pd(weight + g), lse_less_label);
             loss_sum = _mm512_add_pd(loss_sum, row_loss); /* dead lanes: weight 0 */
         }
     }

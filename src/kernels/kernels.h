@@ -210,8 +210,9 @@ void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features,
  * weights wt and the gradient gt transposed (n_outputs rows of n_features,
  * row strides ldw, ldg ≥ n_features: one class's weights contiguous; rows
  * starting on 64-byte boundaries spare the loads of W a cache-line split
- * each). Any n_rows, n_features, n_outputs. Only when gdi_avx512_multi_usable(); in a build without them
- * kernels they are plain loops (never called there but by the tests). */
+ * each). Any n_rows, n_features, n_outputs. Only when
+ * gdi_avx512_multi_usable(); in a build without them they are plain loops
+ * (never called there). */
 void gdi_avx512_affine_rows_multi(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                                   const double *wt, size_t ldw, const double *b,
                                   size_t n_outputs, double *out, gdi_prefetch *pf);
