@@ -121,7 +121,7 @@ typedef struct affine_task {
     double *work;
     slab_layout layout;
     gdi_block_shape shape;
-    int prefetch; /* residual in PREFETCH_ROWS steps, prefetching the next block */
+    int prefetch; /* prefetch the next block while this one is computed (paced) */
     /* k > 1 on a CPU with AVX-512: Z and G through avx512_multi.c, with W
      * transposed in wt and chunk t's partial gradient in gt + t·transposed
      * (both k rows of layout.ldw); otherwise NULL (dgemm). */
