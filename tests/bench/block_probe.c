@@ -8,9 +8,14 @@
  *   - the softmax block at m = 100, k = 10: Z = XW and G += XᵀR by dgemm on
  *     a 40-row block, and by the library's AVX-512 k-output loops (W and G
  *     transposed; only when this CPU has AVX-512);
+ *   - the three phases of that AVX-512 block alone: Z, the residual
+ *     (gdi_avx512_softmax_lanes), G;
  *   - exp(−|z|) and log1p of it over 64 values: the library's vector math
  *     (gdi_vexp, gdi_vlog1p: libmvec where built with it) against a plain
- *     loop over libm.
+ *     loop over libm;
+ *   - this core's rate of 8-wide multiply-adds (AVX-512), in registers only
+ *     and with G's pattern of loads (two vectors and ten broadcasts per 20),
+ *     against which the phases' rates can be read.
  * Best of R rounds of many repetitions each. Usage: block_probe [R] */
 #include <cblas.h>
 #include <math.h>
@@ -77,6 +82,81 @@ static double softmax_avx512_block(const double *x, const double *w, double *z, 
     return gt[0] + g[0];
 }
 
+/* The phases of that block one at a time, in cache, on the same buffers:
+ * Z; the residual (labels y), run again over its own output (values in
+ * [−1, 1], as a block's Z would hold); G from that residual (lanes layout). */
+static double *probe_wt(void)
+{
+    enum { LDW = (SM_M + 7) / 8 * 8 };
+    static _Alignas(64) double wt[SM_K * LDW];
+    return wt;
+}
+
+static double softmax_phase(int phase, const double *x, double *z, const double *y)
+{
+    enum { LDW = (SM_M + 7) / 8 * 8 };
+    static _Alignas(64) double gt[SM_K * LDW];
+    static const double b[SM_K];
+    double loss = 0.0;
+    double icpt[SM_K] = {0};
+    switch (phase) {
+    case 0: gdi_avx512_affine_rows_multi(x, SM_ROWS, SM_M, SM_M, probe_wt(), LDW, b, SM_K, z, NULL);
+        return z[0];
+    case 1: (void)gdi_avx512_softmax_lanes(z, SM_ROWS, SM_K, y, NULL, &loss, icpt, NULL);
+        return loss;
+    default: gdi_avx512_accumulate_xt_r_multi(x, SM_ROWS, SM_M, SM_M, z, SM_K, 1, gt, LDW, NULL);
+        return gt[0];
+    }
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define PEAK_TARGET __attribute__((target("avx512f")))
+/* Vector multiply-adds a nanosecond, one core: 16 independent chains in
+ * registers, or 20 chains fed like G's loop (two vectors and ten broadcast
+ * scalars loaded per 20, from a buffer in L1). */
+PEAK_TARGET static double fma_rate(int with_loads, long reps)
+{
+    static _Alignas(64) double buf[64 * 32];
+    for (int i = 0; i < 64 * 32; ++i) {
+        buf[i] = 1e-9 * (double)i;
+    }
+    __m512d acc[20];
+    for (int i = 0; i < 20; ++i) {
+        acc[i] = _mm512_set1_pd(1e-3 * (double)i);
+    }
+    __m512d a = _mm512_set1_pd(0.9999999);
+    const __m512d c = _mm512_set1_pd(1e-9);
+    const double start = bench_now();
+    for (long n = 0; n < reps; ++n) {
+        if (with_loads) {
+            const double *p = buf + (n & 63) * 32;
+            const __m512d v0 = _mm512_load_pd(p);
+            const __m512d v1 = _mm512_load_pd(p + 8);
+#pragma GCC unroll 10
+            for (int q = 0; q < 10; ++q) {
+                const __m512d s = _mm512_set1_pd(p[16 + q]);
+                acc[q] = _mm512_fmadd_pd(v0, s, acc[q]);
+                acc[10 + q] = _mm512_fmadd_pd(v1, s, acc[10 + q]);
+            }
+        } else {
+#pragma GCC unroll 16
+            for (int q = 0; q < 16; ++q) {
+                acc[q] = _mm512_fmadd_pd(acc[q], a, c);
+            }
+            __asm__("" : "+v"(a));
+        }
+    }
+    const double seconds = bench_now() - start;
+    __m512d sum = acc[0];
+    for (int i = 1; i < 20; ++i) {
+        sum = _mm512_add_pd(sum, acc[i]);
+    }
+    sink = sink + _mm512_reduce_add_pd(sum);
+    return (with_loads ? 20.0 : 16.0) * (double)reps / seconds * 1e-9;
+}
+#endif
+
 static double vector_math(const double *z, double *e, double *l)
 {
     for (int i = 0; i < VEC; ++i) {
@@ -115,6 +195,16 @@ int main(int argc, char **argv)
     for (int i = 0; i < VEC; ++i) {
         v[i] = 20.0 * ((double)i / VEC - 0.5);
     }
+    static double labels[SM_ROWS];
+    double *wt = probe_wt();
+    for (int c = 0; c < SM_K; ++c) {
+        for (int j = 0; j < SM_M; ++j) {
+            wt[c * ((SM_M + 7) / 8 * 8) + j] = w[j * SM_K + c];
+        }
+    }
+    for (int i = 0; i < SM_ROWS; ++i) {
+        labels[i] = (double)(i % SM_K);
+    }
     const struct {
         const char *name;
         int kind;
@@ -125,13 +215,16 @@ int main(int argc, char **argv)
         {"linear/logistic block, m = 50, 80 rows: AVX-512 loops", 4, 20000, AVX_ROWS},
         {"softmax block, m = 100, k = 10, 40 rows: dgemm + dgemm (T)", 1, 5000, SM_ROWS},
         {"softmax block, m = 100, k = 10, 40 rows: AVX-512 loops", 5, 5000, SM_ROWS},
+        {"softmax block, AVX-512, alone: Z = XW + 1b'", 6, 20000, SM_ROWS},
+        {"softmax block, AVX-512, alone: the residual (lanes)", 7, 20000, SM_ROWS},
+        {"softmax block, AVX-512, alone: G += X'R", 8, 20000, SM_ROWS},
         {"exp(-|z|) + log1p, 64 values: gdi_vexp + gdi_vlog1p", 2, 200000, VEC},
         {"exp(-|z|) + log1p, 64 values: scalar libm", 3, 200000, VEC},
     };
     printf("block_probe: one thread, in cache, best of %d rounds (ns per row or value)\n", rounds);
     for (size_t k = 0; k < sizeof ways / sizeof ways[0]; ++k) {
         if ((ways[k].kind == 4 && !gdi_avx512_usable())
-            || (ways[k].kind == 5 && !gdi_avx512_multi_usable())) {
+            || (ways[k].kind >= 5 && ways[k].kind <= 8 && !gdi_avx512_multi_usable())) {
             printf("%-62s %7s\n", ways[k].name, "n/a");
             continue;
         }
@@ -146,6 +239,9 @@ int main(int argc, char **argv)
                 case 2: acc += vector_math(v, e, l); break;
                 case 4: acc += avx512_block(x, w, z, g); break;
                 case 5: acc += softmax_avx512_block(x, w, z, g); break;
+                case 6: acc += softmax_phase(0, x, z, labels); break;
+                case 7: acc += softmax_phase(1, x, z, labels); break;
+                case 8: acc += softmax_phase(2, x, z, labels); break;
                 default: acc += scalar_math(v, e, l); break;
                 }
             }
@@ -155,5 +251,18 @@ int main(int argc, char **argv)
         }
         printf("%-62s %7.2f\n", ways[k].name, best);
     }
+#if defined(__GNUC__) && defined(__x86_64__)
+    if (gdi_avx512_usable()) {
+        double peak = 0.0, fed = 0.0;
+        for (int r = 0; r < rounds; ++r) {
+            const double a = fma_rate(0, 20000000);
+            const double b = fma_rate(1, 20000000);
+            peak = a > peak ? a : peak;
+            fed = b > fed ? b : fed;
+        }
+        printf("8-wide multiply-adds a ns, one core (best of %d): in registers %.2f; "
+               "loads as G's loop %.2f\n", rounds, peak, fed);
+    }
+#endif
     return 0;
 }
