@@ -623,25 +623,28 @@ static void test_multi_kernels__softmax_lanes_confident_rows(void **state)
 
 /* ---- End to end: gd_model_softmax's loss_grad ------------------------------ */
 
-/* 203 rows: several blocks, not a multiple of 8; one thread whatever
- * n_threads (gdi_threads_for: too little work). 2003 rows: two threads for
- * k ≥ 13 where the machine has two CPUs. */
-enum { E2E_ROWS_MAX = 2003, E2E_M = 13, E2E_K_MAX = 40, E2E_LDX = E2E_M + 3 };
+/* m = 13: blocks of 312 rows (GDI_BLOCK_ELEMS); 203 rows are one block, not
+ * a multiple of 8, on one thread whatever n_threads (gdi_threads_for: too
+ * little work); 2003 rows make several blocks, and two threads for k ≥ 13
+ * where the machine has two CPUs. m = 300: blocks of 104 rows
+ * (GDI_MULTI_WIDE_ELEMS), several of them and a short last one either way.
+ * Rows are m + 3 apart, the padding NaN. */
+enum { E2E_ROWS_MAX = 2003, E2E_M_MAX = 300, E2E_K_MAX = 40, E2E_PAD = 3 };
 
 /* DESIGN §1 by plain loops in long double: the loss, and the gradient with
  * for each component the scale Σ|terms| its tolerance is taken against. */
 static long double direct_loss_grad(const double *x, const double *y, const double *weights,
-                                    size_t n, size_t k, double l2, const double *theta,
+                                    size_t n, size_t m, size_t k, double l2, const double *theta,
                                     long double *grad, long double *grad_scale)
 {
-    const size_t m = E2E_M, p = (m + 1) * k;
+    const size_t ldx = m + E2E_PAD, p = (m + 1) * k;
     long double sum = 0.0L, total = 0.0L;
     for (size_t e = 0; e < p; ++e) {
         grad[e] = 0.0L;
         grad_scale[e] = 0.0L;
     }
     for (size_t i = 0; i < n; ++i) {
-        const double *row = x + i * E2E_LDX;
+        const double *row = x + i * ldx;
         const size_t label = (size_t)y[i];
         const long double s = weights != NULL ? weights[i] : 1.0L;
         long double z[E2E_K_MAX] = {0.0L}, max = -INFINITY, lse = 0.0L;
@@ -699,40 +702,54 @@ static void test_multi_kernels__softmax_model_matches_direct(void **state)
 {
     (void)state;
     skip_unless_avx512();
-    static const size_t classes[] = {3, 10, 13, 40};
+    static const size_t shapes[][2] = {/* m, k */
+                                       {13, 3},   {13, 10}, {13, 13}, {13, 40},
+                                       {300, 3}, {300, 10}, {300, 13}};
     static const size_t rows[] = {203, E2E_ROWS_MAX};
     const double l2 = 0.125;
-    enum { P_MAX = (E2E_M + 1) * E2E_K_MAX };
-    double *x = ts_alloc_doubles(E2E_ROWS_MAX * E2E_LDX);
+    const size_t p_max = (E2E_M_MAX + 1) * E2E_K_MAX;
+    double *x = ts_alloc_doubles(E2E_ROWS_MAX * (E2E_M_MAX + E2E_PAD));
     double *y = ts_alloc_doubles(E2E_ROWS_MAX), *weights = ts_alloc_doubles(E2E_ROWS_MAX);
-    double theta[P_MAX];
-    double grad1[P_MAX], grad1b[P_MAX], grad2[P_MAX];
-    long double grad_ref[P_MAX], grad_scale[P_MAX];
+    double *theta = ts_alloc_doubles(p_max), *grad1 = ts_alloc_doubles(p_max);
+    double *grad1b = ts_alloc_doubles(p_max), *grad2 = ts_alloc_doubles(p_max);
+    long double *grad_ref = calloc(p_max, sizeof *grad_ref);
+    long double *grad_scale = calloc(p_max, sizeof *grad_scale);
+    assert_non_null(grad_ref);
+    assert_non_null(grad_scale);
     ts_rng rng;
     ts_rng_seed(&rng, 505);
     int two_threads_seen = 0;
     for (size_t a = 0; a < N_ELEMS(rows); ++a) {
-        for (size_t o = 0; o < N_ELEMS(classes); ++o) {
-            const size_t n = rows[a], k = classes[o], p = (E2E_M + 1) * k;
-            fill_rows(x, n, E2E_M, E2E_LDX, -2.0, 2.0, &rng);
+        for (size_t o = 0; o < N_ELEMS(shapes); ++o) {
+            const size_t n = rows[a], m = shapes[o][0], k = shapes[o][1], p = (m + 1) * k;
+            const size_t ldx = m + E2E_PAD;
+            if (m > 13) {
+                assert_true(gdi_block_shape_for(m, k).rows < n); /* several blocks */
+            }
+            fill_rows(x, n, m, ldx, -2.0, 2.0, &rng);
             for (size_t i = 0; i < n; ++i) {
-                x[i * E2E_LDX + E2E_M] = NAN; /* the padding, also past the last row */
-                x[i * E2E_LDX + E2E_M + 1] = NAN;
-                x[i * E2E_LDX + E2E_M + 2] = NAN;
+                for (size_t j = m; j < ldx; ++j) {
+                    x[i * ldx + j] = NAN; /* the padding, also past the last row */
+                }
                 y[i] = (double)((size_t)ts_rng_uniform(&rng, 0.0, (double)k) % k);
                 weights[i] = ts_rng_uniform(&rng, 0.1, 3.0);
             }
             ts_fill(theta, p, -0.8, 0.8, &rng);
+            if (m > 13) { /* scores of a few units, as at m = 13 */
+                for (size_t e = k; e < p; ++e) {
+                    theta[e] *= 0.2;
+                }
+            }
             for (int weighted = 0; weighted <= 1; ++weighted) {
                 gd_data data;
-                gd_data_init(&data, x, n, E2E_M, y);
-                data.ldx = E2E_LDX;
+                gd_data_init(&data, x, n, m, y);
+                data.ldx = ldx;
                 data.weights = weighted ? weights : NULL;
-                const long double loss_ref = direct_loss_grad(x, y, data.weights, n, k, l2, theta,
-                                                              grad_ref, grad_scale);
-                two_threads_seen |= gdi_threads_for(2, n, E2E_M * k) == 2;
+                const long double loss_ref = direct_loss_grad(x, y, data.weights, n, m, k, l2,
+                                                              theta, grad_ref, grad_scale);
+                two_threads_seen |= gdi_threads_for(2, n, m * k) == 2;
                 gd_model model;
-                assert_int_equal(gd_model_softmax(&model, E2E_M, k, l2), GD_OK);
+                assert_int_equal(gd_model_softmax(&model, m, k, l2), GD_OK);
                 double loss1, loss1b, loss2;
                 model.n_threads = 1;
                 model_run(&model, theta, &data, &loss1, grad1);
@@ -740,22 +757,22 @@ static void test_multi_kernels__softmax_model_matches_direct(void **state)
                 model.n_threads = 2;
                 model_run(&model, theta, &data, &loss2, grad2);
                 if (!((double)fabsl((long double)loss1 - loss_ref) <= 1e-13 * (double)loss_ref)) {
-                    print_error("model n=%zu k=%zu weighted=%d: loss %.17g, direct %.17Lg\n", n, k,
-                                weighted, loss1, loss_ref);
+                    print_error("model n=%zu m=%zu k=%zu weighted=%d: loss %.17g, direct %.17Lg\n",
+                                n, m, k, weighted, loss1, loss_ref);
                     fail();
                 }
                 for (size_t e = 0; e < p; ++e) {
                     const double bound = 1e-13 * (double)grad_scale[e] + DBL_MIN;
                     if (!((double)fabsl((long double)grad1[e] - grad_ref[e]) <= bound)) {
-                        print_error("model n=%zu k=%zu weighted=%d: grad[%zu] = %.17g, direct "
-                                    "%.17Lg (bound %g)\n",
-                                    n, k, weighted, e, grad1[e], grad_ref[e], bound);
+                        print_error("model n=%zu m=%zu k=%zu weighted=%d: grad[%zu] = %.17g, "
+                                    "direct %.17Lg (bound %g)\n",
+                                    n, m, k, weighted, e, grad1[e], grad_ref[e], bound);
                         fail();
                     }
                     if (!((double)fabsl((long double)grad2[e] - grad_ref[e]) <= bound)) {
-                        print_error("model n=%zu k=%zu weighted=%d, 2 threads: grad[%zu] = %.17g, "
-                                    "direct %.17Lg\n",
-                                    n, k, weighted, e, grad2[e], grad_ref[e]);
+                        print_error("model n=%zu m=%zu k=%zu weighted=%d, 2 threads: grad[%zu] = "
+                                    "%.17g, direct %.17Lg\n",
+                                    n, m, k, weighted, e, grad2[e], grad_ref[e]);
                         fail();
                     }
                     assert_true(fabs(grad2[e] - grad1[e]) <= bound);
@@ -769,9 +786,56 @@ static void test_multi_kernels__softmax_model_matches_direct(void **state)
     if (!two_threads_seen) {
         print_message("one CPU only: n_threads = 2 ran on one thread here\n");
     }
+    free(grad_scale);
+    free(grad_ref);
+    free(grad2);
+    free(grad1b);
+    free(grad1);
+    free(theta);
     free(weights);
     free(y);
     free(x);
+}
+
+/* The blocks of the k-output loops (gdi_block_shape_for, affine.c): whole
+ * groups of 8 rows where 8 rows fit, never more X than the larger of
+ * GDI_BLOCK_ELEMS and GDI_MULTI_WIDE_ELEMS unless 8 rows do not fit those
+ * (then at most 8, in GDI_AVX512_BLOCK_MAX), never more Z than
+ * GDI_MULTI_Z_MAX, and at least GDI_MULTI_MIN_ROWS rows wherever those fit
+ * both: G's accumulators go through memory once per block. */
+static void test_multi_kernels__block_shape(void **state)
+{
+    (void)state;
+    skip_unless_avx512();
+    static const size_t features[] = {1, 8, 13, 100, 128, 129, 200, 300, 784, 1024, 1025, 2000,
+                                      4096, 5000, 16384, 16385, 200000};
+    static const size_t classes[] = {2, 10, 40, 1000, 5000, 100000};
+    const size_t x_max =
+        GDI_BLOCK_ELEMS > GDI_MULTI_WIDE_ELEMS ? GDI_BLOCK_ELEMS : GDI_MULTI_WIDE_ELEMS;
+    for (size_t a = 0; a < N_ELEMS(features); ++a) {
+        for (size_t b = 0; b < N_ELEMS(classes); ++b) {
+            const size_t m = features[a], k = classes[b];
+            const gdi_block_shape block = gdi_block_shape_for(m, k);
+            const size_t rows = block.rows;
+            assert_int_equal(block.panel, m);
+            assert_true(rows >= 1 && rows <= GDI_BLOCK_ROWS);
+            assert_true(rows == 1 || rows * k <= GDI_MULTI_Z_MAX);
+            if (rows > 8) {
+                assert_true(rows * m <= x_max);
+            } else {
+                assert_true(rows == 1 || rows * m <= GDI_AVX512_BLOCK_MAX || rows * m <= x_max);
+            }
+            if (8 * m <= GDI_AVX512_BLOCK_MAX && 8 * k <= GDI_MULTI_Z_MAX) {
+                assert_int_equal(rows % 8, 0);
+            }
+            if (GDI_MULTI_MIN_ROWS * m <= x_max && GDI_MULTI_MIN_ROWS * k <= GDI_MULTI_Z_MAX) {
+                if (rows < GDI_MULTI_MIN_ROWS) {
+                    print_error("m=%zu k=%zu: %zu rows a block\n", m, k, rows);
+                    fail();
+                }
+            }
+        }
+    }
 }
 
 int main(void)
@@ -785,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_multi_kernels__softmax_lanes_confident_rows),
         cmocka_unit_test(test_multi_kernels__softmax_lanes_refuses_bad_labels),
         cmocka_unit_test(test_multi_kernels__softmax_model_matches_direct),
+        cmocka_unit_test(test_multi_kernels__block_shape),
     };
     return cmocka_run_group_tests(tests, setup_pf, teardown_pf);
 }

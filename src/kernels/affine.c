@@ -32,9 +32,15 @@ gdi_block_shape gdi_block_shape_for(size_t n_features, size_t n_outputs)
     }
     if (n_outputs > 1 && n_features > 0 && gdi_avx512_multi_usable()) {
         /* Softmax through avx512_multi.c: no panels; whole groups of 8 rows
-         * (the residual's lanes) filling GDI_BLOCK_ELEMS, at least 8 while
-         * 8 rows fit GDI_AVX512_BLOCK_MAX (in L2), else fewer, down to 1. */
+         * (the residual's lanes) filling GDI_BLOCK_ELEMS while that is at
+         * least GDI_MULTI_MIN_ROWS rows, else filling GDI_MULTI_WIDE_ELEMS
+         * (G's accumulators are loaded and stored once per block and
+         * 16 features), at least 8 while 8 rows fit GDI_AVX512_BLOCK_MAX
+         * (in L2), else fewer, down to 1. */
         shape.rows = min_size(GDI_BLOCK_ELEMS / n_features / 8 * 8, GDI_BLOCK_ROWS);
+        if (shape.rows < GDI_MULTI_MIN_ROWS) {
+            shape.rows = min_size(GDI_MULTI_WIDE_ELEMS / n_features / 8 * 8, GDI_BLOCK_ROWS);
+        }
         if (shape.rows < 8) {
             shape.rows = min_size(8, GDI_AVX512_BLOCK_MAX / n_features);
         }

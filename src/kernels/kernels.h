@@ -54,6 +54,13 @@
  * 1 MiB — in L2 on the 2 MiB-L2 CPU of docs/performance.md; on CPUs with
  * 256–512 KiB of L2, blocks of m ≈ 4k–16k columns are read from L3 for Xᵀr. */
 #define GDI_AVX512_BLOCK_MAX ((size_t)131072)
+/* Blocks of the AVX-512 k-output loops: GDI_BLOCK_ELEMS of X while that
+ * holds at least GDI_MULTI_MIN_ROWS rows (m ≤ 128), else up to
+ * GDI_MULTI_WIDE_ELEMS (256 KiB, in L2): G += XᵀR loads and stores its
+ * accumulators once per block, and blocks of 8 rows made it a quarter to
+ * half slower at m = 300–784, k = 10 (docs/performance.md). */
+#define GDI_MULTI_MIN_ROWS ((size_t)32)
+#define GDI_MULTI_WIDE_ELEMS ((size_t)32768)
 /* The most doubles of Z in one block of the AVX-512 k-output loops (256 KiB),
  * whatever k: m = 10, k = 10⁵ would otherwise take 256 rows, 200 MiB a thread. */
 #define GDI_MULTI_Z_MAX ((size_t)32768)
