@@ -252,6 +252,52 @@ static void test_multi_kernels__z_row_bits_independent_of_grouping(void **state)
     }
 }
 
+/* Wide rows, where a group's weights exceed L1 and Z runs in panels of
+ * features over 16 rows at a time (avx512_multi.c, Z_PANELS_ABOVE): against
+ * the reference as above, and a row's bits the same alone as among 33 rows
+ * (pairs, chunks of 16 and a leftover row). */
+static void test_multi_kernels__z_wide_rows_in_panels(void **state)
+{
+    (void)state;
+    skip_unless_avx512();
+    static const size_t rows[] = {1, 2, 3, 17, 33};
+    static const size_t features[] = {569, 600, 1000};
+    static const size_t outputs[] = {10, 12, 24};
+    enum { GROUPED = 33, K_MAX = 24 };
+    ts_rng rng;
+    ts_rng_seed(&rng, 6161);
+    for (size_t f = 0; f < N_ELEMS(features); ++f) {
+        for (size_t o = 0; o < N_ELEMS(outputs); ++o) {
+            const size_t m = features[f], k = outputs[o];
+            for (size_t a = 0; a < N_ELEMS(rows); ++a) {
+                /* Within the prefetch buffer of check_z_shape's cursor. */
+                if (gdi_avx512_multi_work(rows[a], m, k, 0) < 45000) {
+                    const shape s = {rows[a], m, m + 3, k, round_up8(m)};
+                    check_z_shape(&s, &rng);
+                }
+            }
+            const size_t ldx = m + 3, ldw = round_up8(m);
+            double *x = ts_alloc_doubles(span(GROUPED, m, ldx));
+            double *wt = ts_alloc_doubles(span(k, m, ldw));
+            double b[K_MAX], grouped[GROUPED * K_MAX], alone[K_MAX];
+            fill_rows(x, GROUPED, m, ldx, -1.0, 1.0, &rng);
+            fill_rows(wt, k, m, ldw, -1.0, 1.0, &rng);
+            ts_fill(b, k, -1.0, 1.0, &rng);
+            gdi_avx512_affine_rows_multi(x, GROUPED, m, ldx, wt, ldw, b, k, grouped, NULL);
+            for (size_t i = 0; i < GROUPED; ++i) {
+                gdi_avx512_affine_rows_multi(x + i * ldx, 1, m, ldx, wt, ldw, b, k, alone, NULL);
+                if (memcmp(alone, grouped + i * k, k * sizeof *alone) != 0) {
+                    print_error("Z: m=%zu k=%zu row %zu: other bits alone than among %d rows\n",
+                                m, k, i, (int)GROUPED);
+                    fail();
+                }
+            }
+            free(wt);
+            free(x);
+        }
+    }
+}
+
 /* ---- G += XᵀR -------------------------------------------------------------- */
 
 /* R[i][c] of n rows × k in r: row-major, or the lanes layout (kernels.h,
@@ -627,9 +673,10 @@ static void test_multi_kernels__softmax_lanes_confident_rows(void **state)
  * a multiple of 8, on one thread whatever n_threads (gdi_threads_for: too
  * little work); 2003 rows make several blocks, and two threads for k ≥ 13
  * where the machine has two CPUs. m = 300: blocks of 104 rows
- * (GDI_MULTI_WIDE_ELEMS), several of them and a short last one either way.
+ * (GDI_MULTI_WIDE_ELEMS), several of them and a short last one either way;
+ * m = 600, k = 10: blocks of 48 rows, Z in panels of features.
  * Rows are m + 3 apart, the padding NaN. */
-enum { E2E_ROWS_MAX = 2003, E2E_M_MAX = 300, E2E_K_MAX = 40, E2E_PAD = 3 };
+enum { E2E_ROWS_MAX = 2003, E2E_M_MAX = 600, E2E_K_MAX = 40, E2E_PAD = 3 };
 
 /* DESIGN §1 by plain loops in long double: the loss, and the gradient with
  * for each component the scale Σ|terms| its tolerance is taken against. */
@@ -704,7 +751,7 @@ static void test_multi_kernels__softmax_model_matches_direct(void **state)
     skip_unless_avx512();
     static const size_t shapes[][2] = {/* m, k */
                                        {13, 3},   {13, 10}, {13, 13}, {13, 40},
-                                       {300, 3}, {300, 10}, {300, 13}};
+                                       {300, 3}, {300, 10}, {300, 13}, {600, 10}};
     static const size_t rows[] = {203, E2E_ROWS_MAX};
     const double l2 = 0.125;
     const size_t p_max = (E2E_M_MAX + 1) * E2E_K_MAX;
@@ -843,6 +890,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_multi_kernels__z_matches_reference_in_bounds),
         cmocka_unit_test(test_multi_kernels__z_row_bits_independent_of_grouping),
+        cmocka_unit_test(test_multi_kernels__z_wide_rows_in_panels),
         cmocka_unit_test(test_multi_kernels__g_row_major_matches_reference_in_bounds),
         cmocka_unit_test(test_multi_kernels__g_lanes_matches_reference_in_bounds),
         cmocka_unit_test(test_multi_kernels__softmax_lanes_matches_reference),

@@ -69,27 +69,58 @@ ALWAYS_INLINE void add_lanes(const __m512d *acc, int count, const double *bias, 
     }
 }
 
+/* One specialised copy of the Z and G loops per class count 1 … NC_MAX, so
+ * that the accumulators live in registers. */
+#define GDI_CASES(CALL)                                                                    \
+    case 1: CALL(1); break;                                                                \
+    case 2: CALL(2); break;                                                                \
+    case 3: CALL(3); break;                                                                \
+    case 4: CALL(4); break;                                                                \
+    case 5: CALL(5); break;                                                                \
+    case 6: CALL(6); break;                                                                \
+    case 7: CALL(7); break;                                                                \
+    case 8: CALL(8); break;                                                                \
+    case 9: CALL(9); break;                                                                \
+    case 10: CALL(10); break;                                                              \
+    case 11: CALL(11); break;                                                              \
+    default: CALL(12); break;
+
 /* Features of Z between two reports of its work to gdi_prefetch_work: at
  * m = 784 a report per pair of rows asked for ~100 lines at once, and such
  * bursts stall the core (kernels.h); every 64 features the evaluation took
  * 12 % less time on one thread (m = 784, k = 10; 18 % at m = 2000). */
 #define Z_REPORT ((size_t)64)
+/* Z runs in panels of features (z_group) where a group's weights (nc × m)
+ * exceed Z_PANELS_ABOVE bytes, just under the 48 KiB of L1 here, in panels
+ * of at most Z_PANEL_BYTES. In cache at k = 10 (one-off timings, one
+ * thread), Z took 183 ns a row in panels against 226 without at m = 600
+ * (47 KiB of weights), 240 against 296 at m = 784, 609 against 751 at
+ * m = 2000; at m = 520 (41 KiB) panels were 8 % slower. */
+#define Z_PANELS_ABOVE ((size_t)45056)
+#define Z_PANEL_BYTES ((size_t)32768)
+#define Z_PANEL_ROWS ((size_t)16)
 
 /* Z of n_rows (1 or 2) rows at x against the nc classes at wt (row stride
  * ldw), plus the intercepts (bb: the nc of them twice over): out[r·k + c]
- * for r < n_rows, c < nc. Reports n_rows·nc·⌈m/8⌉ of work to pf. */
+ * for r < n_rows, c < nc. Reports n_rows·nc·⌈m/8⌉ of work to pf.
+ *
+ * In parts, for z_panels: the full vectors of features [j_begin,
+ * j_end) only, the accumulators starting from `from` (NULL: from 0) and
+ * left in `to` (NULL: this is the last part: the masked tail, the lane sums
+ * and out follow). A row's lanes add the same products in the same order
+ * whatever the parts, so the bits do not depend on them. */
 ALWAYS_INLINE void z_rows(int n_rows, int nc, const double *x, size_t ldx, size_t m,
+                          size_t j_begin, size_t j_end, const __m512d *from, __m512d *to,
                           const double *wt, size_t ldw, const double *bb, double *out, size_t k,
                           gdi_prefetch *pf)
 {
     __m512d acc[2 * NC_MAX];
     UNROLL
     for (int q = 0; q < n_rows * nc; ++q) {
-        acc[q] = _mm512_setzero_pd();
+        acc[q] = from != NULL ? from[q] : _mm512_setzero_pd();
     }
-    const size_t full = m / 8 * 8;
-    for (size_t j0 = 0; j0 < full; j0 += Z_REPORT) {
-        const size_t j1 = full - j0 < Z_REPORT ? full : j0 + Z_REPORT;
+    for (size_t j0 = j_begin; j0 < j_end; j0 += Z_REPORT) {
+        const size_t j1 = j_end - j0 < Z_REPORT ? j_end : j0 + Z_REPORT;
         for (size_t j = j0; j < j1; j += 8) {
             const __m512d v0 = _mm512_loadu_pd(x + j);
             const __m512d v1 = n_rows == 2 ? _mm512_loadu_pd(x + ldx + j) : v0;
@@ -105,6 +136,14 @@ ALWAYS_INLINE void z_rows(int n_rows, int nc, const double *x, size_t ldx, size_
         }
         gdi_prefetch_work(pf, (size_t)(n_rows * nc) * ((j1 - j0) / 8));
     }
+    if (to != NULL) {
+        UNROLL
+        for (int q = 0; q < n_rows * nc; ++q) {
+            to[q] = acc[q];
+        }
+        return;
+    }
+    const size_t full = m / 8 * 8;
     const __mmask8 tail = gdi_tail_mask(m);
     if (tail != 0) {
         const __m512d v0 = _mm512_maskz_loadu_pd(tail, x + full);
@@ -136,6 +175,58 @@ ALWAYS_INLINE void z_rows(int n_rows, int nc, const double *x, size_t ldx, size_
     }
 }
 
+/* Rows [i, i + len) of Z in pairs (and a last row alone), each over features
+ * [j_begin, j_end) from state (NULL: from 0) to state (last: to out), pair
+ * p's accumulators at state + p·2·nc. */
+ALWAYS_INLINE void z_part(int nc, const double *x, size_t len, size_t ldx, size_t m,
+                          size_t j_begin, size_t j_end, int first, int last, __m512d *state,
+                          const double *wt, size_t ldw, const double *bb, double *out, size_t k,
+                          gdi_prefetch *pf)
+{
+    size_t i = 0;
+    for (; i < len; i += 2) {
+        const int rows = len - i >= 2 ? 2 : 1;
+        __m512d *st = state == NULL ? NULL : state + i * (size_t)nc;
+        if (rows == 2) {
+            z_rows(2, nc, x + i * ldx, ldx, m, j_begin, j_end, first ? NULL : st,
+                   last ? NULL : st, wt, ldw, bb, out + i * k, k, pf);
+        } else {
+            z_rows(1, nc, x + i * ldx, ldx, m, j_begin, j_end, first ? NULL : st,
+                   last ? NULL : st, wt, ldw, bb, out + i * k, k, pf);
+        }
+    }
+}
+
+/* Z in panels of features where a group's weights exceed Z_PANELS_ABOVE:
+ * Z_PANEL_ROWS rows at a time, each panel of W read from L2 once for them
+ * instead of once per pair of rows. Out of line: its state on the stack
+ * slowed the plain path by a fifth when inlined into it. */
+ALWAYS_INLINE void z_panels(int nc, const double *x, size_t n_rows, size_t ldx, size_t m,
+                            const double *wt, size_t ldw, const double *bb, double *out,
+                            size_t k, gdi_prefetch *pf, size_t panel)
+{
+    const size_t full = m / 8 * 8;
+    __m512d state[Z_PANEL_ROWS * NC_MAX];
+    for (size_t i = 0; i < n_rows; i += Z_PANEL_ROWS) {
+        const size_t len = n_rows - i < Z_PANEL_ROWS ? n_rows - i : Z_PANEL_ROWS;
+        for (size_t j0 = 0; j0 < full; j0 += panel) {
+            const size_t j1 = full - j0 <= panel ? full : j0 + panel;
+            z_part(nc, x + i * ldx, len, ldx, m, j0, j1, j0 == 0, j1 == full, state, wt, ldw,
+                   bb, out + i * k, k, pf);
+        }
+    }
+}
+
+__attribute__((noinline)) static void z_panels_of(int nc, const double *x, size_t n_rows,
+                                                  size_t ldx, size_t m, const double *wt,
+                                                  size_t ldw, const double *bb, double *out,
+                                                  size_t k, gdi_prefetch *pf, size_t panel)
+{
+#define ZP_CALL(NC) z_panels(NC, x, n_rows, ldx, m, wt, ldw, bb, out, k, pf, panel)
+    switch (nc) { GDI_CASES(ZP_CALL) }
+#undef ZP_CALL
+}
+
 ALWAYS_INLINE void z_group(int nc, const double *x, size_t n_rows, size_t ldx, size_t m,
                            const double *wt, size_t ldw, const double *b, double *out, size_t k,
                            gdi_prefetch *pf)
@@ -146,13 +237,16 @@ ALWAYS_INLINE void z_group(int nc, const double *x, size_t n_rows, size_t ldx, s
         bb[c] = b[c];
         bb[nc + c] = b[c];
     }
-    size_t i = 0;
-    for (; i + 2 <= n_rows; i += 2) {
-        z_rows(2, nc, x + i * ldx, ldx, m, wt, ldw, bb, out + i * k, k, pf);
+    const size_t full = m / 8 * 8;
+    const size_t most = Z_PANEL_BYTES / sizeof(double) / (size_t)nc;
+    if (full <= Z_PANELS_ABOVE / sizeof(double) / (size_t)nc) {
+        z_part(nc, x, n_rows, ldx, m, 0, full, 1, 1, NULL, wt, ldw, bb, out, k, pf);
+        return;
     }
-    if (i < n_rows) {
-        z_rows(1, nc, x + i * ldx, ldx, m, wt, ldw, bb, out + i * k, k, pf);
-    }
+    /* Near-equal panels of whole vectors, at most `most` features each. */
+    const size_t panels = (full + most - 1) / most;
+    const size_t panel = (full / panels + 7) / 8 * 8;
+    z_panels_of(nc, x, n_rows, ldx, m, wt, ldw, bb, out, k, pf, panel);
 }
 
 /* G[c][j …] += Σ_i x_i[j …]·R[i][c] over n_rows rows, for the nc classes at
@@ -221,21 +315,6 @@ ALWAYS_INLINE void g_group(int nc, const double *x, size_t n_rows, size_t ldx, s
     }
 }
 
-/* One specialised copy of z_group / g_group per class count 1 … NC_MAX, so
- * that the accumulators live in registers. */
-#define GDI_CASES(CALL)                                                                    \
-    case 1: CALL(1); break;                                                                \
-    case 2: CALL(2); break;                                                                \
-    case 3: CALL(3); break;                                                                \
-    case 4: CALL(4); break;                                                                \
-    case 5: CALL(5); break;                                                                \
-    case 6: CALL(6); break;                                                                \
-    case 7: CALL(7); break;                                                                \
-    case 8: CALL(8); break;                                                                \
-    case 9: CALL(9); break;                                                                \
-    case 10: CALL(10); break;                                                              \
-    case 11: CALL(11); break;                                                              \
-    default: CALL(12); break;
 
 /* The classes [*c0, *c0 + return) of group g of k: near-equal groups of at
  * most NC_MAX. */
