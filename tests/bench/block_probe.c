@@ -16,7 +16,9 @@
  *   - this core's rate of 8-wide multiply-adds (AVX-512), in registers only
  *     and with G's pattern of loads (two vectors and ten broadcasts per 20),
  *     against which the phases' rates can be read.
- * Best of R rounds of many repetitions each. Usage: block_probe [R] */
+ * Best of R rounds of many repetitions each. Usage: block_probe [R]; with
+ * `block_probe R m k`, only the three softmax phases at that shape, on a
+ * block of the rows the library takes for it. */
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
@@ -109,6 +111,62 @@ static double softmax_phase(int phase, const double *x, double *z, const double 
     }
 }
 
+/* The three AVX-512 phases at m features and k ≤ GDI_LANES_MAX_OUTPUTS
+ * classes on a block of the library's rows for that shape
+ * (gdi_block_shape_for), each alone, best of `rounds`: ns a row, and the
+ * vector multiply-adds a ns of Z and G (k·⌈m/8⌉ a row each). */
+static int shape_phases(size_t m, size_t k, int rounds)
+{
+    const size_t rows = gdi_block_shape_for(m, k).rows;
+    const size_t ldw = (m + 7) / 8 * 8, groups = (rows + 7) / 8;
+    double *x = malloc(rows * m * sizeof *x), *y = malloc(rows * sizeof *y);
+    double *b = calloc(k, sizeof *b), *icpt = calloc(k, sizeof *icpt);
+    double *z = malloc(groups * 8 * k * sizeof *z);
+    double *wt = aligned_alloc(64, k * ldw * sizeof *wt), *gt = aligned_alloc(64, k * ldw * sizeof *gt);
+    if (x == NULL || y == NULL || b == NULL || icpt == NULL || z == NULL || wt == NULL
+        || gt == NULL) {
+        fprintf(stderr, "block_probe: out of memory\n");
+        free(x), free(y), free(b), free(icpt), free(z), free(wt), free(gt);
+        return 1;
+    }
+    for (size_t e = 0; e < rows * m; ++e) {
+        x[e] = (double)(e % 17) * 0.01 - 0.08;
+    }
+    for (size_t e = 0; e < k * ldw; ++e) {
+        wt[e] = 0.001 * (double)(e % 97);
+        gt[e] = 0.0;
+    }
+    for (size_t i = 0; i < rows; ++i) {
+        y[i] = (double)(i % k);
+    }
+    const double vectors = (double)(k * ((m + 7) / 8));
+    const long reps = (long)(2e8 / (double)(rows * m * k)) + 3;
+    double best[3] = {INFINITY, INFINITY, INFINITY};
+    for (int r = 0; r < rounds; ++r) {
+        double loss = 0.0;
+        for (int phase = 0; phase < 3; ++phase) {
+            const double start = bench_now();
+            for (long t = 0; t < reps; ++t) {
+                if (phase == 0) {
+                    gdi_avx512_affine_rows_multi(x, rows, m, m, wt, ldw, b, k, z, NULL);
+                } else if (phase == 1) {
+                    (void)gdi_avx512_softmax_lanes(z, rows, k, y, NULL, &loss, icpt, NULL);
+                } else {
+                    gdi_avx512_accumulate_xt_r_multi(x, rows, m, m, z, k, 1, gt, ldw, NULL);
+                }
+            }
+            const double ns = (bench_now() - start) * 1e9 / ((double)reps * (double)rows);
+            best[phase] = ns < best[phase] ? ns : best[phase];
+        }
+        sink = sink + loss + gt[0];
+    }
+    printf("softmax block, AVX-512, m = %zu, k = %zu, %zu rows, ns a row: Z %.1f (%.2f vector "
+           "multiply-adds a ns), residual %.1f, G %.1f (%.2f)\n",
+           m, k, rows, best[0], vectors / best[0], best[1], best[2], vectors / best[2]);
+    free(x), free(y), free(b), free(icpt), free(z), free(wt), free(gt);
+    return 0;
+}
+
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 #define PEAK_TARGET __attribute__((target("avx512f")))
@@ -179,9 +237,23 @@ static double scalar_math(const double *z, double *e, double *l)
 int main(int argc, char **argv)
 {
     const int rounds = argc > 1 ? atoi(argv[1]) : 7;
-    if (rounds < 1) {
-        fprintf(stderr, "usage: block_probe [rounds >= 1]\n");
+    if (rounds < 1 || argc == 3 || argc > 4) {
+        fprintf(stderr, "usage: block_probe [rounds >= 1 [m k]]\n");
         return 2;
+    }
+    if (argc == 4) {
+        /* Only the softmax phases at that shape. */
+        const long m = atol(argv[2]), k = atol(argv[3]);
+        if (m < 1 || m > 100000 || k < 2 || (size_t)k > GDI_LANES_MAX_OUTPUTS) {
+            fprintf(stderr, "block_probe: m in [1, 100000], k in [2, %zu]\n",
+                    (size_t)GDI_LANES_MAX_OUTPUTS);
+            return 2;
+        }
+        if (!gdi_avx512_multi_usable()) {
+            printf("softmax block, AVX-512: n/a on this CPU or build\n");
+            return 0;
+        }
+        return shape_phases((size_t)m, (size_t)k, rounds);
     }
     static double x[SM_ROWS * SM_M > LIN_ROWS * LIN_M ? SM_ROWS * SM_M : LIN_ROWS * LIN_M];
     static double w[SM_M * SM_K], z[SM_ROWS * SM_K], g[SM_M * SM_K];
