@@ -8,11 +8,14 @@
  *  - a prefetch cursor changes no bits, and is given the work that
  *    gdi_avx512_multi_work counts;
  *  - a row's Z is the same bits in a 9-row call as alone;
+ *  - on wide rows (Z over panels of features, 16 rows at a time), Z against
+ *    the reference and a row's bits alone and among 33 rows;
  *  - gdi_avx512_softmax_lanes: loss, intercept sums and the residual in the
  *    lanes layout against long double, with weights, ties, confident rows and
  *    scores of 1e3;
  *  - end to end, gd_model_softmax's loss_grad against a direct long-double
- *    computation (DESIGN §1), with 1 and 2 threads.
+ *    computation (DESIGN §1), with 1 and 2 threads, at m = 13, 300 and 600;
+ *  - the blocks gdi_block_shape_for gives the k-output loops.
  * Every case skips where gdi_avx512_multi_usable() is 0 (valgrind: no AVX-512). */
 #if defined(__linux__)
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
