@@ -672,7 +672,8 @@ static void test_multi_kernels__softmax_lanes_confident_rows(void **state)
 
 /* ---- End to end: gd_model_softmax's loss_grad ------------------------------ */
 
-/* m = 13: blocks of 312 rows (GDI_BLOCK_ELEMS); 203 rows are one block, not
+/* m = 13: blocks of 256 rows (GDI_BLOCK_ELEMS, capped at GDI_BLOCK_ROWS);
+ * 203 rows are one block, not
  * a multiple of 8, on one thread whatever n_threads (gdi_threads_for: too
  * little work); 2003 rows make several blocks, and two threads for k ≥ 13
  * where the machine has two CPUs. m = 300: blocks of 104 rows
@@ -873,7 +874,7 @@ static void test_multi_kernels__block_shape(void **state)
             if (rows > 8) {
                 assert_true(rows * m <= x_max);
             } else {
-                assert_true(rows == 1 || rows * m <= GDI_AVX512_BLOCK_MAX || rows * m <= x_max);
+                assert_true(rows == 1 || rows * m <= GDI_AVX512_BLOCK_MAX);
             }
             if (8 * m <= GDI_AVX512_BLOCK_MAX && 8 * k <= GDI_MULTI_Z_MAX) {
                 assert_int_equal(rows % 8, 0);
@@ -881,6 +882,22 @@ static void test_multi_kernels__block_shape(void **state)
             if (GDI_MULTI_MIN_ROWS * m <= x_max && GDI_MULTI_MIN_ROWS * k <= GDI_MULTI_Z_MAX) {
                 if (rows < GDI_MULTI_MIN_ROWS) {
                     print_error("m=%zu k=%zu: %zu rows a block\n", m, k, rows);
+                    fail();
+                }
+            }
+            /* Narrow rows keep the 32 KiB blocks; wide ones fill 256 KiB, in
+             * whole groups of 8 rows, unless a cap (rows, Z) comes first. */
+            if (GDI_MULTI_MIN_ROWS * m <= GDI_BLOCK_ELEMS) {
+                assert_true(rows * m <= GDI_BLOCK_ELEMS);
+            } else if (8 * m <= GDI_MULTI_WIDE_ELEMS) {
+                size_t fill = GDI_MULTI_WIDE_ELEMS / m / 8 * 8;
+                fill = fill < GDI_BLOCK_ROWS ? fill : GDI_BLOCK_ROWS;
+                const size_t z_rows = GDI_MULTI_Z_MAX / k;
+                if (z_rows < fill) {
+                    fill = z_rows >= 8 ? z_rows / 8 * 8 : (z_rows == 0 ? 1 : z_rows);
+                }
+                if (rows != fill) {
+                    print_error("m=%zu k=%zu: %zu rows a block, not %zu\n", m, k, rows, fill);
                     fail();
                 }
             }

@@ -197,7 +197,8 @@ ALWAYS_INLINE void z_part(int nc, const double *x, size_t len, size_t ldx, size_
     }
 }
 
-/* Z in panels of features where a group's weights exceed Z_PANELS_ABOVE:
+/* Z in panels of features where a group's weights (their full vectors:
+ * nc × m rounded down to 8) exceed Z_PANELS_ABOVE:
  * Z_PANEL_ROWS rows at a time, each panel of W read from L2 once for them
  * instead of once per pair of rows. Out of line: its state on the stack
  * slowed the plain path by a fifth when inlined into it. */
@@ -243,7 +244,8 @@ ALWAYS_INLINE void z_group(int nc, const double *x, size_t n_rows, size_t ldx, s
         z_part(nc, x, n_rows, ldx, m, 0, full, 1, 1, NULL, wt, ldw, bb, out, k, pf);
         return;
     }
-    /* Near-equal panels of whole vectors, at most `most` features each. */
+    /* Near-equal panels of whole vectors, of `most` features or up to 7
+     * more (rounded up to a vector). */
     const size_t panels = (full + most - 1) / most;
     const size_t panel = (full / panels + 7) / 8 * 8;
     z_panels_of(nc, x, n_rows, ldx, m, wt, ldw, bb, out, k, pf, panel);

@@ -50,15 +50,16 @@
 #define GDI_WIDE_BLOCK_ROWS ((size_t)16)
 #define GDI_WIDE_BLOCK_ELEMS ((size_t)16384)
 /* The most elements of X in one block of our own loops (AVX-512 or AVX2)
- * when a block of GDI_BLOCK_ELEMS would hold fewer than 8 rows (m > 512):
+ * when their usual block would hold fewer than 8 rows (one output: a block
+ * of GDI_BLOCK_ELEMS, m > 512; k outputs: GDI_MULTI_WIDE_ELEMS, m > 4096):
  * 1 MiB — in L2 on the 2 MiB-L2 CPU of docs/performance.md; on CPUs with
  * 256–512 KiB of L2, blocks of m ≈ 4k–16k columns are read from L3 for Xᵀr. */
 #define GDI_AVX512_BLOCK_MAX ((size_t)131072)
 /* Blocks of the AVX-512 k-output loops: GDI_BLOCK_ELEMS of X while that
  * holds at least GDI_MULTI_MIN_ROWS rows (m ≤ 128), else up to
  * GDI_MULTI_WIDE_ELEMS (256 KiB, in L2): G += XᵀR loads and stores its
- * accumulators once per block, and blocks of 8 rows made it a quarter to
- * half slower at m = 300–784, k = 10 (docs/performance.md). */
+ * accumulators once per block, and on blocks of 8 rows it took 1.4–1.8
+ * times as long at m = 300–784, k = 10 (docs/performance.md). */
 #define GDI_MULTI_MIN_ROWS ((size_t)32)
 #define GDI_MULTI_WIDE_ELEMS ((size_t)32768)
 /* The most doubles of Z in one block of the AVX-512 k-output loops (256 KiB),

@@ -20,6 +20,7 @@
  * `block_probe R m k`, only the three softmax phases at that shape, on a
  * block of the rows the library takes for it. */
 #include <cblas.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,15 @@ static double softmax_phase(int phase, const double *x, double *z, const double 
     default: gdi_avx512_accumulate_xt_r_multi(x, SM_ROWS, SM_M, SM_M, z, SM_K, 1, gt, LDW, NULL);
         return gt[0];
     }
+}
+
+/* A whole decimal number, or −1 (empty, trailing characters, out of range). */
+static long parse_long(const char *text)
+{
+    char *end = NULL;
+    errno = 0;
+    const long value = strtol(text, &end, 10);
+    return errno != 0 || end == text || *end != '\0' ? -1 : value;
 }
 
 /* The three AVX-512 phases at m features and k ≤ GDI_LANES_MAX_OUTPUTS
@@ -236,14 +246,14 @@ static double scalar_math(const double *z, double *e, double *l)
 
 int main(int argc, char **argv)
 {
-    const int rounds = argc > 1 ? atoi(argv[1]) : 7;
-    if (rounds < 1 || argc == 3 || argc > 4) {
+    const long rounds = argc > 1 ? parse_long(argv[1]) : 7;
+    if (rounds < 1 || rounds > 1000 || argc == 3 || argc > 4) {
         fprintf(stderr, "usage: block_probe [rounds >= 1 [m k]]\n");
         return 2;
     }
     if (argc == 4) {
         /* Only the softmax phases at that shape. */
-        const long m = atol(argv[2]), k = atol(argv[3]);
+        const long m = parse_long(argv[2]), k = parse_long(argv[3]);
         if (m < 1 || m > 100000 || k < 2 || (size_t)k > GDI_LANES_MAX_OUTPUTS) {
             fprintf(stderr, "block_probe: m in [1, 100000], k in [2, %zu]\n",
                     (size_t)GDI_LANES_MAX_OUTPUTS);
@@ -253,7 +263,7 @@ int main(int argc, char **argv)
             printf("softmax block, AVX-512: n/a on this CPU or build\n");
             return 0;
         }
-        return shape_phases((size_t)m, (size_t)k, rounds);
+        return shape_phases((size_t)m, (size_t)k, (int)rounds);
     }
     static double x[SM_ROWS * SM_M > LIN_ROWS * LIN_M ? SM_ROWS * SM_M : LIN_ROWS * LIN_M];
     static double w[SM_M * SM_K], z[SM_ROWS * SM_K], g[SM_M * SM_K];
@@ -293,7 +303,7 @@ int main(int argc, char **argv)
         {"exp(-|z|) + log1p, 64 values: gdi_vexp + gdi_vlog1p", 2, 200000, VEC},
         {"exp(-|z|) + log1p, 64 values: scalar libm", 3, 200000, VEC},
     };
-    printf("block_probe: one thread, in cache, best of %d rounds (ns per row or value)\n", rounds);
+    printf("block_probe: one thread, in cache, best of %ld rounds (ns per row or value)\n", rounds);
     for (size_t k = 0; k < sizeof ways / sizeof ways[0]; ++k) {
         if ((ways[k].kind == 4 && !gdi_avx512_usable())
             || (ways[k].kind >= 5 && ways[k].kind <= 8 && !gdi_avx512_multi_usable())) {
@@ -332,7 +342,7 @@ int main(int argc, char **argv)
             peak = a > peak ? a : peak;
             fed = b > fed ? b : fed;
         }
-        printf("8-wide multiply-adds a ns, one core (best of %d): in registers %.2f; "
+        printf("8-wide multiply-adds a ns, one core (best of %ld): in registers %.2f; "
                "loads as G's loop %.2f\n", rounds, peak, fed);
     }
 #endif
