@@ -427,7 +427,7 @@ static void test_multi_kernels__g_lanes_matches_reference_in_bounds(void **state
 
 /* ---- The softmax residual in the lanes layout ------------------------------ */
 
-enum { SM_K_MAX = 32, SM_ROWS_MAX = 64 };
+enum { SM_K_MAX = 128, SM_ROWS_MAX = 64 }; /* SM_K_MAX: GDI_LANES_MAX_OUTPUTS */
 
 /* How a case's scores are drawn. */
 enum score_kind { SCORES_PLAIN, SCORES_TIES, SCORES_CONFIDENT, SCORES_LARGE, SCORES_MIXED };
@@ -520,11 +520,12 @@ static void softmax_reference(const double *z, size_t n, size_t k, const size_t 
 static void softmax_case(size_t n, size_t k, enum score_kind kind, int weighted, int with_icpt,
                          double loss_start, ts_rng *rng)
 {
-    double buffer[SM_ROWS_MAX * SM_K_MAX + CANARY];
-    double z0[SM_ROWS_MAX * SM_K_MAX];
+    /* Static: a quarter of a MiB in all at k = 128 (one test thread). */
+    static double buffer[SM_ROWS_MAX * SM_K_MAX + CANARY];
+    static double z0[SM_ROWS_MAX * SM_K_MAX];
+    static softmax_ref ref;
     double weights[SM_ROWS_MAX], icpt0[SM_K_MAX], icpt[SM_K_MAX];
     size_t label[SM_ROWS_MAX];
-    softmax_ref ref;
     double *z = buffer;
     /* z has room for whole groups of 8 rows (kernels.h); the lanes layout
      * leaves 0 past the last row. */
@@ -591,7 +592,7 @@ static void test_multi_kernels__softmax_lanes_matches_reference(void **state)
 {
     (void)state;
     skip_unless_avx512();
-    static const size_t classes[] = {2, 3, 8, 9, 10, 16, 31, 32};
+    static const size_t classes[] = {2, 3, 8, 9, 10, 16, 31, 32, 33, 64, 100, 128};
     static const size_t rows[] = {1, 7, 8, 9, 23, 64};
     static const enum score_kind kinds[] = {SCORES_PLAIN, SCORES_TIES, SCORES_LARGE,
                                             SCORES_MIXED};
@@ -648,7 +649,7 @@ static void test_multi_kernels__softmax_lanes_confident_rows(void **state)
 {
     (void)state;
     skip_unless_avx512();
-    static const size_t classes[] = {2, 3, 9, 32};
+    static const size_t classes[] = {2, 3, 9, 32, 128};
     static const size_t rows[] = {1, 8, 9, 23};
     ts_rng rng;
     ts_rng_seed(&rng, 404);
@@ -672,15 +673,16 @@ static void test_multi_kernels__softmax_lanes_confident_rows(void **state)
 
 /* ---- End to end: gd_model_softmax's loss_grad ------------------------------ */
 
-/* m = 13: blocks of 256 rows (GDI_BLOCK_ELEMS, capped at GDI_BLOCK_ROWS);
- * 203 rows are one block, not
- * a multiple of 8, on one thread whatever n_threads (gdi_threads_for: too
- * little work); 2003 rows make several blocks, and two threads for k ≥ 13
- * where the machine has two CPUs. m = 300: blocks of 104 rows
- * (GDI_MULTI_WIDE_ELEMS), several of them and a short last one either way;
- * m = 600, k = 10: blocks of 48 rows, Z in panels of features.
- * Rows are m + 3 apart, the padding NaN. */
-enum { E2E_ROWS_MAX = 2003, E2E_M_MAX = 600, E2E_K_MAX = 40, E2E_PAD = 3 };
+/* m = 13: blocks of 256 rows (GDI_BLOCK_ELEMS, capped at GDI_BLOCK_ROWS;
+ * 248 at k = 130, GDI_MULTI_Z_MAX); 203 rows are one block, not a multiple
+ * of 8, on one thread whatever n_threads (gdi_threads_for: too little
+ * work); 2003 rows make several blocks, and two threads for k ≥ 13 where
+ * the machine has two CPUs. k = 130 is above GDI_LANES_MAX_OUTPUTS: the
+ * residual row by row between the k-output loops. m = 300: blocks of 104
+ * rows (GDI_MULTI_WIDE_ELEMS), several of them and a short last one either
+ * way; m = 600, k = 10: blocks of 48 rows, Z in panels of features. Rows
+ * are m + 3 apart, the padding NaN. */
+enum { E2E_ROWS_MAX = 2003, E2E_M_MAX = 600, E2E_K_MAX = 130, E2E_PAD = 3 };
 
 /* DESIGN §1 by plain loops in long double: the loss, and the gradient with
  * for each component the scale Σ|terms| its tolerance is taken against. */
@@ -754,7 +756,7 @@ static void test_multi_kernels__softmax_model_matches_direct(void **state)
     (void)state;
     skip_unless_avx512();
     static const size_t shapes[][2] = {/* m, k */
-                                       {13, 3},   {13, 10}, {13, 13}, {13, 40},
+                                       {13, 3},   {13, 10}, {13, 13}, {13, 40}, {13, 130},
                                        {300, 3}, {300, 10}, {300, 13}, {600, 10}};
     static const size_t rows[] = {203, E2E_ROWS_MAX};
     const double l2 = 0.125;

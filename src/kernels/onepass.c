@@ -242,7 +242,9 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
                                                intercept, ahead);
             } else {
                 status = model->residual(data, start + i, sub, k, z + i * k, &loss, intercept);
-                gdi_prefetch_work(ahead, blas_share);
+                /* With the k-output loops (k > GDI_LANES_MAX_OUTPUTS), the
+                 * residual's share of gdi_avx512_multi_work: 4k per 8 rows. */
+                gdi_prefetch_work(ahead, task->wt != NULL ? (sub * k + 1) / 2 : blas_share);
             }
             if (status != GD_OK) {
                 return status;
