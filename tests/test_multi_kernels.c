@@ -219,6 +219,34 @@ static void test_multi_kernels__z_matches_reference_in_bounds(void **state)
     }
 }
 
+/* Z of `rows` rows (stride ldx) in one call against each row alone: the
+ * same bits, whatever pairs, chunks or panels the call cuts them into. */
+static void check_rows_alone(size_t rows, size_t m, size_t ldx, size_t k, ts_rng *rng)
+{
+    const size_t ldw = round_up8(m);
+    double *x = ts_alloc_doubles(span(rows, m, ldx));
+    double *wt = ts_alloc_doubles(span(k, m, ldw));
+    double *b = ts_alloc_doubles(k), *grouped = ts_alloc_doubles(rows * k);
+    double *alone = ts_alloc_doubles(k);
+    fill_rows(x, rows, m, ldx, -1.0, 1.0, rng);
+    fill_rows(wt, k, m, ldw, -1.0, 1.0, rng);
+    ts_fill(b, k, -1.0, 1.0, rng);
+    gdi_avx512_affine_rows_multi(x, rows, m, ldx, wt, ldw, b, k, grouped, NULL);
+    for (size_t i = 0; i < rows; ++i) {
+        gdi_avx512_affine_rows_multi(x + i * ldx, 1, m, ldx, wt, ldw, b, k, alone, NULL);
+        if (memcmp(alone, grouped + i * k, k * sizeof *alone) != 0) {
+            print_error("Z: m=%zu k=%zu row %zu: other bits alone than in a %zu-row call\n", m,
+                        k, i, rows);
+            fail();
+        }
+    }
+    free(alone);
+    free(grouped);
+    free(b);
+    free(wt);
+    free(x);
+}
+
 /* A row's outputs are the same bits in a 9-row call (4 pairs and a leftover)
  * as alone: block and chunk boundaries do not change results. */
 static void test_multi_kernels__z_row_bits_independent_of_grouping(void **state)
@@ -227,30 +255,11 @@ static void test_multi_kernels__z_row_bits_independent_of_grouping(void **state)
     skip_unless_avx512();
     static const size_t features[] = {1, 5, 8, 13, 50, 67};
     static const size_t outputs[] = {1, 3, 10, 12, 13, 25, 40};
-    enum { ROWS = 9, K_MAX = 40 };
     ts_rng rng;
     ts_rng_seed(&rng, 4343);
     for (size_t f = 0; f < N_ELEMS(features); ++f) {
         for (size_t o = 0; o < N_ELEMS(outputs); ++o) {
-            const size_t m = features[f], k = outputs[o], ldx = m + 1, ldw = round_up8(m);
-            double *x = ts_alloc_doubles(span(ROWS, m, ldx));
-            double *wt = ts_alloc_doubles(span(k, m, ldw));
-            double b[K_MAX], grouped[ROWS * K_MAX], alone[K_MAX];
-            fill_rows(x, ROWS, m, ldx, -1.0, 1.0, &rng);
-            fill_rows(wt, k, m, ldw, -1.0, 1.0, &rng);
-            ts_fill(b, k, -1.0, 1.0, &rng);
-            gdi_avx512_affine_rows_multi(x, ROWS, m, ldx, wt, ldw, b, k, grouped, NULL);
-            for (size_t i = 0; i < ROWS; ++i) {
-                gdi_avx512_affine_rows_multi(x + i * ldx, 1, m, ldx, wt, ldw, b, k, alone, NULL);
-                if (memcmp(alone, grouped + i * k, k * sizeof *alone) != 0) {
-                    print_error("Z: m=%zu k=%zu row %zu: other bits alone than in the 9-row "
-                                "call\n",
-                                m, k, i);
-                    fail();
-                }
-            }
-            free(wt);
-            free(x);
+            check_rows_alone(9, features[f], features[f] + 1, outputs[o], &rng);
         }
     }
 }
@@ -266,7 +275,6 @@ static void test_multi_kernels__z_wide_rows_in_panels(void **state)
     static const size_t rows[] = {1, 2, 3, 17, 33};
     static const size_t features[] = {569, 600, 1000};
     static const size_t outputs[] = {10, 12, 24};
-    enum { GROUPED = 33, K_MAX = 24 };
     ts_rng rng;
     ts_rng_seed(&rng, 6161);
     for (size_t f = 0; f < N_ELEMS(features); ++f) {
@@ -279,24 +287,7 @@ static void test_multi_kernels__z_wide_rows_in_panels(void **state)
                     check_z_shape(&s, &rng);
                 }
             }
-            const size_t ldx = m + 3, ldw = round_up8(m);
-            double *x = ts_alloc_doubles(span(GROUPED, m, ldx));
-            double *wt = ts_alloc_doubles(span(k, m, ldw));
-            double b[K_MAX], grouped[GROUPED * K_MAX], alone[K_MAX];
-            fill_rows(x, GROUPED, m, ldx, -1.0, 1.0, &rng);
-            fill_rows(wt, k, m, ldw, -1.0, 1.0, &rng);
-            ts_fill(b, k, -1.0, 1.0, &rng);
-            gdi_avx512_affine_rows_multi(x, GROUPED, m, ldx, wt, ldw, b, k, grouped, NULL);
-            for (size_t i = 0; i < GROUPED; ++i) {
-                gdi_avx512_affine_rows_multi(x + i * ldx, 1, m, ldx, wt, ldw, b, k, alone, NULL);
-                if (memcmp(alone, grouped + i * k, k * sizeof *alone) != 0) {
-                    print_error("Z: m=%zu k=%zu row %zu: other bits alone than among %d rows\n",
-                                m, k, i, (int)GROUPED);
-                    fail();
-                }
-            }
-            free(wt);
-            free(x);
+            check_rows_alone(33, m, m + 3, k, &rng);
         }
     }
 }
