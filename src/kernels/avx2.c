@@ -13,6 +13,7 @@
 
 #define PREFETCH_ROWS ((size_t)16)
 #define PREFETCH_MAX_FEATURES ((size_t)128)
+#define WIDE_PREFETCH_FEATURES ((size_t)256)
 
 /* Lane i of the result: the sum of the 4 lanes of a_i (i = 0 … 3). */
 static __m256d sum_each4(__m256d a0, __m256d a1, __m256d a2, __m256d a3)
@@ -109,14 +110,22 @@ void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features,
     const size_t full = n_features / 4 * 4;
     const int has_tail = n_features % 4 != 0;
     const __m256i tail = tail_mask(n_features);
+    /* Wide rows: the start of the next 8 rows meanwhile, as avx512.c. */
+    const int ahead = n_features >= WIDE_PREFETCH_FEATURES;
     size_t i = 0;
     for (; i + 8 <= n_rows; i += 8) {
         const double *rows = x + i * ldx;
+        const uintptr_t next = (uintptr_t)(rows) + 8 * ldx * sizeof(double);
         __m256d coef[8];
         for (size_t q = 0; q < 8; ++q) {
             coef[q] = _mm256_set1_pd(r[i + q]);
         }
         for (size_t j = 0; j < full; j += 4) {
+            if (ahead && j % 8 == 0) {
+                const size_t step = j / 8;
+                _mm_prefetch((const char *)(next + ((step % 8) * ldx + step / 8 * 8) * sizeof(double)),
+                             _MM_HINT_T1);
+            }
             __m256d gj = _mm256_loadu_pd(g + j);
             for (size_t q = 0; q < 8; ++q) {
                 gj = _mm256_fmadd_pd(coef[q], _mm256_loadu_pd(rows + q * ldx + j), gj);

@@ -24,6 +24,7 @@
 
 #define PREFETCH_ROWS ((size_t)16)
 #define PREFETCH_MAX_FEATURES ((size_t)128)
+#define WIDE_PREFETCH_FEATURES ((size_t)256)
 
 void gdi_avx512_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                             const double *w, double b, double *out)
@@ -98,14 +99,29 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
 {
     const size_t full = n_features / 8 * 8;
     const __mmask8 tail = gdi_tail_mask(n_features);
+    /* Wide rows (at least WIDE_PREFETCH_FEATURES): this sweep re-reads the
+     * group's rows from cache while memory idles, so it asks for the start
+     * of the next 8 rows meanwhile, one line a step spread over those rows,
+     * into L2. In one-off A/B runs (gdlearn-bench, 2 threads, 160–763 MiB
+     * of X) the evaluation took 3–18 % less time at m = 300–5000
+     * (logistic 2e5×500: 0.92–0.94 times the read against 0.98–1.04);
+     * at m = 136–200 it was no faster, so narrower rows go without. */
+    const int ahead = n_features >= WIDE_PREFETCH_FEATURES;
     size_t i = 0;
     for (; i + 8 <= n_rows; i += 8) {
         const double *rows = x + i * ldx;
+        /* An address, not a pointer into X: those rows may lie past its end. */
+        const uintptr_t next = (uintptr_t)(rows) + 8 * ldx * sizeof(double);
         __m512d coef[8];
         for (size_t q = 0; q < 8; ++q) {
             coef[q] = _mm512_set1_pd(r[i + q]);
         }
         for (size_t j = 0; j < full; j += 8) {
+            if (ahead) {
+                const size_t step = j / 8;
+                _mm_prefetch((const char *)(next + ((step % 8) * ldx + step / 8 * 8) * sizeof(double)),
+                             _MM_HINT_T1);
+            }
             __m512d gj = _mm512_loadu_pd(g + j);
             for (size_t q = 0; q < 8; ++q) {
                 gj = _mm512_fmadd_pd(coef[q], _mm512_loadu_pd(rows + q * ldx + j), gj);
