@@ -120,17 +120,28 @@ void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features,
         for (size_t q = 0; q < 8; ++q) {
             coef[q] = _mm256_set1_pd(r[i + q]);
         }
-        for (size_t j = 0; j < full; j += 4) {
-            if (ahead && j % 8 == 0) {
-                const size_t step = j / 8;
-                _mm_prefetch((const char *)(next + ((step % 8) * ldx + step / 8 * 8) * sizeof(double)),
-                             _MM_HINT_T1);
+        if (ahead) {
+            for (size_t j = 0; j < full; j += 4) {
+                if (j % 8 == 0) {
+                    const size_t step = j / 8;
+                    _mm_prefetch(
+                        (const char *)(next + ((step % 8) * ldx + step / 8 * 8) * sizeof(double)),
+                        _MM_HINT_T1);
+                }
+                __m256d gj = _mm256_loadu_pd(g + j);
+                for (size_t q = 0; q < 8; ++q) {
+                    gj = _mm256_fmadd_pd(coef[q], _mm256_loadu_pd(rows + q * ldx + j), gj);
+                }
+                _mm256_storeu_pd(g + j, gj);
             }
-            __m256d gj = _mm256_loadu_pd(g + j);
-            for (size_t q = 0; q < 8; ++q) {
-                gj = _mm256_fmadd_pd(coef[q], _mm256_loadu_pd(rows + q * ldx + j), gj);
+        } else { /* the same sweep, without (narrower rows) */
+            for (size_t j = 0; j < full; j += 4) {
+                __m256d gj = _mm256_loadu_pd(g + j);
+                for (size_t q = 0; q < 8; ++q) {
+                    gj = _mm256_fmadd_pd(coef[q], _mm256_loadu_pd(rows + q * ldx + j), gj);
+                }
+                _mm256_storeu_pd(g + j, gj);
             }
-            _mm256_storeu_pd(g + j, gj);
         }
         if (has_tail) {
             __m256d gj = _mm256_maskload_pd(g + full, tail);

@@ -116,17 +116,25 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
         for (size_t q = 0; q < 8; ++q) {
             coef[q] = _mm512_set1_pd(r[i + q]);
         }
-        for (size_t j = 0; j < full; j += 8) {
-            if (ahead) {
+        if (ahead) {
+            for (size_t j = 0; j < full; j += 8) {
                 const size_t step = j / 8;
                 _mm_prefetch((const char *)(next + ((step % 8) * ldx + step / 8 * 8) * sizeof(double)),
                              _MM_HINT_T1);
+                __m512d gj = _mm512_loadu_pd(g + j);
+                for (size_t q = 0; q < 8; ++q) {
+                    gj = _mm512_fmadd_pd(coef[q], _mm512_loadu_pd(rows + q * ldx + j), gj);
+                }
+                _mm512_storeu_pd(g + j, gj);
             }
-            __m512d gj = _mm512_loadu_pd(g + j);
-            for (size_t q = 0; q < 8; ++q) {
-                gj = _mm512_fmadd_pd(coef[q], _mm512_loadu_pd(rows + q * ldx + j), gj);
+        } else { /* the same sweep, without (narrower rows) */
+            for (size_t j = 0; j < full; j += 8) {
+                __m512d gj = _mm512_loadu_pd(g + j);
+                for (size_t q = 0; q < 8; ++q) {
+                    gj = _mm512_fmadd_pd(coef[q], _mm512_loadu_pd(rows + q * ldx + j), gj);
+                }
+                _mm512_storeu_pd(g + j, gj);
             }
-            _mm512_storeu_pd(g + j, gj);
         }
         if (tail != 0) {
             __m512d gj = _mm512_maskz_loadu_pd(tail, g + full);
