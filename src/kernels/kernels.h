@@ -239,8 +239,8 @@ size_t gdi_avx512_multi_work(size_t n_rows, size_t n_features, size_t n_outputs,
  * doubles (0 past its last row), so r has room for n_rows rounded up to 8.
  * Up to 128 classes: the residual keeps a group's 8·k scores and intercept
  * sums on the stack (16 KiB at k = 128). Above, softmax's residual runs row
- * by row (gdi_softmax_rows): at k = 33–128 that took 10–21 % longer per
- * evaluation at m = 100, 36–37 % at m = 8 (gdlearn-bench, 2 threads). */
+ * by row (gdi_softmax_rows): at k = 40–128 that took 14–20 % longer per
+ * evaluation at m = 100, 57–59 % at m = 8 (docs/performance.md, table 8). */
 #define GDI_LANES_MAX_OUTPUTS ((size_t)128)
 
 /* Softmax regression's residual of a block in that layout, for n_classes ≤
