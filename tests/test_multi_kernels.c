@@ -197,26 +197,41 @@ static void check_z_shape(const shape *s, ts_rng *rng)
     ts_guarded_free(&gx);
 }
 
-static void test_multi_kernels__z_matches_reference_in_bounds(void **state)
+/* Every shape of the grids (rows, features, classes), with X's rows m or
+ * m + 3 apart and W's (or G's) rows m rounded up to 8 or m + 5 apart, in
+ * that order, through check(shape, lanes, rng) from one seed. */
+static void sweep_grid_shapes(unsigned long long seed, int lanes,
+                              void (*check)(const shape *, int, ts_rng *))
 {
-    (void)state;
     skip_unless_avx512();
     ts_rng rng;
-    ts_rng_seed(&rng, 101);
+    ts_rng_seed(&rng, seed);
     for (size_t a = 0; a < N_ELEMS(grid_rows); ++a) {
         for (size_t f = 0; f < N_ELEMS(grid_features); ++f) {
             for (size_t o = 0; o < N_ELEMS(grid_outputs); ++o) {
                 const size_t n = grid_rows[a], m = grid_features[f], k = grid_outputs[o];
-                const size_t ldws[2] = {round_up8(m), m + 5};
+                const size_t lds[2] = {round_up8(m), m + 5};
                 for (size_t pad = 0; pad <= 3; pad += 3) {
                     for (size_t w = 0; w < (m > 0 ? 2u : 1u); ++w) {
-                        const shape s = {n, m, m + pad, k, ldws[w] == 0 ? 1 : ldws[w]};
-                        check_z_shape(&s, &rng);
+                        const shape s = {n, m, m + pad, k, lds[w] == 0 ? 1 : lds[w]};
+                        check(&s, lanes, &rng);
                     }
                 }
             }
         }
     }
+}
+
+static void check_z_any(const shape *s, int lanes, ts_rng *rng)
+{
+    (void)lanes;
+    check_z_shape(s, rng);
+}
+
+static void test_multi_kernels__z_matches_reference_in_bounds(void **state)
+{
+    (void)state;
+    sweep_grid_shapes(101, 0, check_z_any);
 }
 
 /* Z of `rows` rows (stride ldx) in one call against each row alone: the
@@ -383,37 +398,16 @@ static void check_g_shape(const shape *s, int lanes, ts_rng *rng)
     ts_guarded_free(&gx);
 }
 
-static void g_sweep(int lanes, unsigned long long seed)
-{
-    skip_unless_avx512();
-    ts_rng rng;
-    ts_rng_seed(&rng, seed);
-    for (size_t a = 0; a < N_ELEMS(grid_rows); ++a) {
-        for (size_t f = 0; f < N_ELEMS(grid_features); ++f) {
-            for (size_t o = 0; o < N_ELEMS(grid_outputs); ++o) {
-                const size_t n = grid_rows[a], m = grid_features[f], k = grid_outputs[o];
-                const size_t ldgs[2] = {round_up8(m), m + 5};
-                for (size_t pad = 0; pad <= 3; pad += 3) {
-                    for (size_t w = 0; w < (m > 0 ? 2u : 1u); ++w) {
-                        const shape s = {n, m, m + pad, k, ldgs[w] == 0 ? 1 : ldgs[w]};
-                        check_g_shape(&s, lanes, &rng);
-                    }
-                }
-            }
-        }
-    }
-}
-
 static void test_multi_kernels__g_row_major_matches_reference_in_bounds(void **state)
 {
     (void)state;
-    g_sweep(0, 201);
+    sweep_grid_shapes(201, 0, check_g_shape);
 }
 
 static void test_multi_kernels__g_lanes_matches_reference_in_bounds(void **state)
 {
     (void)state;
-    g_sweep(1, 202);
+    sweep_grid_shapes(202, 1, check_g_shape);
 }
 
 /* ---- The softmax residual in the lanes layout ------------------------------ */
