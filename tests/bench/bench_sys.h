@@ -12,19 +12,28 @@ double bench_now(void);
 void bench_sleep(double seconds);
 
 /* Read n doubles from `x` once, split into `n_threads` contiguous chunks, one
- * POSIX thread each (the calling thread takes the first chunk); returns the
+ * POSIX thread each (the calling thread takes the first chunk), in the
+ * widest vector loads this CPU has (bench_read_loads); returns the
  * wall-clock seconds, or a negative value if a thread could not be started.
  * The sum of what was read goes to a volatile sink so the read cannot be
  * optimised away. */
 double bench_stream_read(const double *x, size_t n, unsigned n_threads);
 
+/* The same read in plain C, as compiled for the target's baseline (on x86-64,
+ * SSE2: 16-byte loads) — gdlearn-bench's read before 28 Nov 2026, reported
+ * beside the limit: here 25–35 % slower than bench_stream_read. */
+double bench_stream_read_scalar(const double *x, size_t n, unsigned n_threads);
+
 /* The same read walked the way the one-output kernels walk X: each thread's
- * rows (n_rows × n_features, contiguous) 8 rows side by side, element j of
- * each of the 8 in turn — 8 concurrent streams instead of one. On the
- * machine of docs/performance.md it is the faster read at m = 500 and the
- * slower at m = 50; the benchmark's limit is the faster of the two. */
+ * rows (n_rows × n_features, contiguous) 8 rows side by side, a vector of
+ * each of the 8 in turn — 8 concurrent streams instead of one. The
+ * benchmark's limit is the faster of this and bench_stream_read. */
 double bench_stream_read_rows(const double *x, size_t n_rows, size_t n_features,
                               unsigned n_threads);
+
+/* The loads those reads use: "avx512" (64 bytes), "avx2" (32) or "c" (plain
+ * C, as compiled). */
+const char *bench_read_loads(void);
 
 /* Peak resident set size of this process so far, in MiB (getrusage). */
 double bench_peak_rss_mb(void);
