@@ -35,9 +35,9 @@ void gdi_avx512_affine_rows(const double *x, size_t n_rows, size_t n_features, s
     /* Narrow rows: ask for the rows 16 further on while these are summed
      * (one prefetch per 64 bytes loaded; prefetches never fault, also past
      * the end of X). In one-off trials on 1e6×50, 2 threads (gdlearn-bench,
-     * docs/performance.md): logistic 1.01–1.07 times the memory limit with
-     * it, 1.11–1.14 without; at m = 500 it was slower, so wide rows go
-     * without. */
+     * docs/performance.md): logistic 1.01–1.07 times the plain-C read that
+     * was the memory limit then with it, 1.11–1.14 without; at m = 500 it
+     * was slower, so wide rows go without. */
     const int prefetch = n_features <= PREFETCH_MAX_FEATURES;
     size_t i = 0;
     for (; i + 8 <= n_rows; i += 8) {
@@ -104,7 +104,8 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
      * of the next 8 rows meanwhile, one line a step spread over those rows,
      * into L2. In one-off A/B runs (gdlearn-bench, 2 threads, 160–763 MiB
      * of X) the evaluation took 3–18 % less time at m = 300–5000
-     * (logistic 2e5×500: 0.92–0.94 times the read against 0.98–1.04);
+     * (logistic 2e5×500: 0.92–0.94 times the plain-C read of the time
+     * against 0.98–1.04);
      * at m = 136–200 it was no faster, so narrower rows go without. */
     const int ahead = n_features >= WIDE_PREFETCH_FEATURES;
     size_t i = 0;

@@ -49,11 +49,10 @@ typedef struct read_chunk {
 } read_chunk;
 
 /* The reads come in the widest vector loads this CPU has (AVX-512, else
- * AVX2, else plain C): here, on 2 threads, a read of X in plain C compiled
- * for the baseline x86-64 (SSE2, 16-byte loads) took 25–35 % longer than the
- * same read in 64-byte loads (docs/performance.md): fewer loads a line keep
- * more lines in flight. The evaluation loads X 64 bytes at a time, so the
- * limit must too. */
+ * AVX2, else plain C). The same one-stream loop in plain C, which the
+ * compiler builds for the baseline x86-64 (SSE2, 16-byte loads), took 14–29 %
+ * longer here than in 64-byte loads on 2 threads (docs/performance.md, table
+ * 1b). The evaluation loads X 64 bytes at a time, so the limit must too. */
 enum { READ_C = 0, READ_AVX2 = 1, READ_AVX512 = 2 };
 
 /* Eight independent accumulators, so the adds are not one dependency chain

@@ -20,8 +20,9 @@ void bench_sleep(double seconds);
 double bench_stream_read(const double *x, size_t n, unsigned n_threads);
 
 /* The same read in plain C, as compiled for the target's baseline (on x86-64,
- * SSE2: 16-byte loads) — gdlearn-bench's read before 28 Nov 2026, reported
- * beside the limit: here 25–35 % slower than bench_stream_read. */
+ * SSE2: 16-byte loads) — gdlearn-bench's one-stream read before 27 Nov 2026,
+ * 13:00 UTC (the limit was then the faster of it and a plain-C 8-row read),
+ * reported beside the limit: here 14–29 % slower than bench_stream_read. */
 double bench_stream_read_scalar(const double *x, size_t n, unsigned n_threads);
 
 /* The same read walked the way the one-output kernels walk X: each thread's

@@ -391,7 +391,8 @@ static int run_case(const bench_settings *s, const bench_case *c)
     const double eval_min_ms = 1e3 * bench_min(eval_seconds, s->reps);
     /* The limit is the faster of two reads of X in the widest loads this CPU
      * has: one stream per thread, and 8 rows side by side (bench_sys.h), by
-     * median. The plain-C read (the limit before 28 Nov 2026) is reported
+     * median. The plain-C one-stream read (one of the two reads of the limit
+     * before 27 Nov 2026, 13:00 UTC) is reported
      * beside it, not used. */
     const double stream_ms = 1e3 * bench_median(limit_seconds, s->reps);
     const double rows8_ms = 1e3 * bench_median(rows_seconds, s->reps);

@@ -6,8 +6,9 @@
  *
  * A buffer as large as that case's X (152.6 MiB) is read by `threads`
  * threads, each its contiguous share, as gdlearn-bench's memory limit reads
- * X. For intensities F = 0 … 8, the arithmetic on each 64-byte line is F
- * rounds of 8 independent 8-wide multiply-adds (AVX-512), and it prints,
+ * X. For intensities F = 0 … 8, the arithmetic done per 64-byte line is F
+ * rounds of 8 independent 8-wide multiply-adds (AVX-512) that do not depend
+ * on the loads, and it prints,
  * medians of R rounds (ms):
  *   - M: the memory limit, bench_stream_read (the arithmetic's loads, no
  *     arithmetic);
@@ -50,13 +51,15 @@ typedef struct job {
     size_t wrap;     /* lines in x (C: HOT_LINES; T: = lines) */
     int intensity;
     int stream;      /* 1: T (prefetch ahead), 0: C */
+    double sum;      /* what the job computed, summed after the join */
 } job;
 
-/* F rounds of 8 independent multiply-adds per line; the line's values feed
- * one sum so that the loads cannot be dropped. */
+/* F rounds of 8 independent multiply-adds per line, which do not use the
+ * line's values (these feed one sum, so that the loads cannot be dropped):
+ * the arithmetic never waits for a load, the most overlap there can be. */
 PROBE_TARGET static void *run_job(void *arg)
 {
-    const job *jb = arg;
+    job *jb = arg;
     __m512d acc[8];
     for (int q = 0; q < 8; ++q) {
         acc[q] = _mm512_set1_pd(1e-3 * (double)q);
@@ -84,7 +87,7 @@ PROBE_TARGET static void *run_job(void *arg)
     for (int q = 0; q < 8; ++q) {
         sum = _mm512_add_pd(sum, acc[q]);
     }
-    sink = sink + _mm512_reduce_add_pd(sum);
+    jb->sum = _mm512_reduce_add_pd(sum);
     return NULL;
 }
 
@@ -105,6 +108,9 @@ static double run_threads(job *jobs, unsigned n)
         (void)pthread_join(threads[t], NULL);
     }
     const double seconds = bench_now() - start;
+    for (unsigned t = 0; t < started; ++t) {
+        sink = sink + jobs[t].sum; /* after the joins: no thread writes it */
+    }
     return started == n ? seconds : -1.0;
 }
 
@@ -154,8 +160,8 @@ int main(int argc, char **argv)
     for (unsigned t = 0; t < threads; ++t) {
         const size_t first = lines / threads * t;
         const size_t count = t + 1 == threads ? lines - first : lines / threads;
-        stream[t] = (job){x + first * LINE_DOUBLES, count, count, 0, 1};
-        alone[t] = (job){hot + (size_t)t * HOT_LINES * LINE_DOUBLES, count, HOT_LINES, 0, 0};
+        stream[t] = (job){x + first * LINE_DOUBLES, count, count, 0, 1, 0.0};
+        alone[t] = (job){hot + (size_t)t * HOT_LINES * LINE_DOUBLES, count, HOT_LINES, 0, 0, 0.0};
     }
     int failed = bench_stream_read(x, BUFFER_DOUBLES, threads) < 0.0; /* warm-up */
     for (long r = 0; r < rounds && !failed; ++r) {
