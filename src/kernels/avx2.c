@@ -110,7 +110,8 @@ void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features,
     const size_t full = n_features / 4 * 4;
     const int has_tail = n_features % 4 != 0;
     const __m256i tail = tail_mask(n_features);
-    /* Wide rows: the start of the next 8 rows meanwhile, as avx512.c. */
+    /* Wide rows: the start of the next 8 rows meanwhile, as avx512.c: two
+     * lines per 8 doubles, one per step of 4. */
     const int ahead = n_features >= WIDE_PREFETCH_FEATURES;
     size_t i = 0;
     for (; i + 8 <= n_rows; i += 8) {
@@ -122,12 +123,10 @@ void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features,
         }
         if (ahead) {
             for (size_t j = 0; j < full; j += 4) {
-                if (j % 8 == 0) {
-                    const size_t step = j / 8;
-                    _mm_prefetch(
-                        (const char *)(next + ((step % 8) * ldx + step / 8 * 8) * sizeof(double)),
-                        _MM_HINT_T1);
-                }
+                const size_t line = j / 4;
+                _mm_prefetch(
+                    (const char *)(next + ((line % 8) * ldx + line / 8 * 8) * sizeof(double)),
+                    _MM_HINT_T1);
                 __m256d gj = _mm256_loadu_pd(g + j);
                 for (size_t q = 0; q < 8; ++q) {
                     gj = _mm256_fmadd_pd(coef[q], _mm256_loadu_pd(rows + q * ldx + j), gj);

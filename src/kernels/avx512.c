@@ -101,12 +101,16 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
     const __mmask8 tail = gdi_tail_mask(n_features);
     /* Wide rows (at least WIDE_PREFETCH_FEATURES): this sweep re-reads the
      * group's rows from cache while memory idles, so it asks for the start
-     * of the next 8 rows meanwhile, one line a step spread over those rows,
-     * into L2. In one-off A/B runs (gdlearn-bench, 2 threads, 160–763 MiB
-     * of X) the evaluation took 3–18 % less time at m = 300–5000
-     * (logistic 2e5×500: 0.92–0.94 times the plain-C read of the time
-     * against 0.98–1.04);
-     * at m = 136–200 it was no faster, so narrower rows go without. */
+     * of the next 8 rows meanwhile, two lines a step spread over those rows
+     * (line L: row L mod 8, its (L / 8)-th 64 bytes), into L2. In one-off
+     * A/B runs (gdlearn-bench, 2 threads, 160–763 MiB of X), one line a
+     * step took 3–18 % off the evaluation at m = 300–5000 (logistic 2e5×500:
+     * 0.92–0.94 times the plain-C read of the time against 0.98–1.04), and
+     * two lines a step 1–5 % more (27 Nov, logistic 2e5×500 31.5–31.7 ms
+     * against 32.3–32.4, linear 31.4 against 32.3; m = 300, 1024, 2000,
+     * 5000: −4.3, −1.2, −0.9, −5.4 %); eight a step were 5 % slower. At
+     * m = 136–200 one line a step was no faster, so narrower rows go
+     * without. */
     const int ahead = n_features >= WIDE_PREFETCH_FEATURES;
     size_t i = 0;
     for (; i + 8 <= n_rows; i += 8) {
@@ -119,9 +123,11 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
         }
         if (ahead) {
             for (size_t j = 0; j < full; j += 8) {
-                const size_t step = j / 8;
-                _mm_prefetch((const char *)(next + ((step % 8) * ldx + step / 8 * 8) * sizeof(double)),
-                             _MM_HINT_T1);
+                for (size_t line = j / 4; line < j / 4 + 2; ++line) {
+                    _mm_prefetch(
+                        (const char *)(next + ((line % 8) * ldx + line / 8 * 8) * sizeof(double)),
+                        _MM_HINT_T1);
+                }
                 __m512d gj = _mm512_loadu_pd(g + j);
                 for (size_t q = 0; q < 8; ++q) {
                     gj = _mm512_fmadd_pd(coef[q], _mm512_loadu_pd(rows + q * ldx + j), gj);
