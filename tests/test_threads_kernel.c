@@ -362,6 +362,42 @@ static void test_threads_kernel__work_size_never_shrinks(void **state)
     problem_free(&p);
 }
 
+/* The caller's workspace may start on any double: on 2–4 threads, with the
+ * workspace 1 … 7 doubles past a malloc'd address (so every 8-byte offset
+ * from a 64-byte line) and exactly work_size doubles long, the loss and
+ * gradient are the bits of an evaluation with a workspace of its own. The
+ * slabs are aligned inside it (onepass.c): a wrong gap would write past the
+ * end, which ASan and valgrind report, or change the sums. */
+static void test_threads_kernel__workspace_at_any_offset(void **state)
+{
+    (void)state;
+    for (int which = LINEAR; which <= SOFTMAX; ++which) {
+        problem p;
+        problem_make(&p, (kind)which, 30011, 11, 0, which == LOGISTIC, 17u + (unsigned)which);
+        gd_data data;
+        problem_view(&p, &data);
+        for (unsigned threads = 2; threads <= 4; ++threads) {
+            gd_model model;
+            problem_model(&p, threads, 0.01, &model);
+            const size_t n_params = model.n_params;
+            double ref_loss = 0.0, ref_grad[60], loss = 0.0, grad[60];
+            assert_true(n_params <= 60);
+            assert_int_equal(evaluate(&model, &data, p.theta, &ref_loss, ref_grad), GD_OK);
+            const size_t doubles = model.work_size(&model, p.n);
+            for (size_t offset = 1; offset < 8; ++offset) {
+                double *buffer = malloc((doubles + offset) * sizeof *buffer);
+                assert_non_null(buffer);
+                assert_int_equal(model.loss_grad(&model, p.theta, &data, &loss, grad, buffer + offset),
+                                 GD_OK);
+                free(buffer);
+                assert_memory_equal(&loss, &ref_loss, sizeof loss);
+                assert_memory_equal(grad, ref_grad, n_params * sizeof *grad);
+            }
+        }
+        problem_free(&p);
+    }
+}
+
 /* A fit on 2 threads reaches the optimum a fit on 1 thread reaches. */
 static void test_threads_kernel__fit_on_threads_reaches_the_same_optimum(void **state)
 {
@@ -399,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_threads_kernel__softmax_matches_two_pass_reference),
         cmocka_unit_test(test_threads_kernel__label_error_in_a_late_chunk),
         cmocka_unit_test(test_threads_kernel__work_size_never_shrinks),
+        cmocka_unit_test(test_threads_kernel__workspace_at_any_offset),
         cmocka_unit_test(test_threads_kernel__fit_on_threads_reaches_the_same_optimum),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,8 +20,9 @@
  * logistic, m = 16, with a niced process on the other core, 2 threads lost
  * 12% at 2¹⁸ multiply-adds, broke even at 2¹⁹ and won 25–30% from 2²⁰. */
 #define GDI_THREAD_MIN_WORK ((size_t)131072)
-/* Rows each thread must get: the caller adds the T − 1 partial gradients
- * (m·k each) alone, which must stay small against a chunk's own work. */
+/* Rows each thread must get: the caller adds the chunks' partial gradients
+ * (m·k each; T of them in onepass.c, T − 1 in gram.c) alone, which must stay
+ * small against a chunk's own work. */
 #define GDI_THREAD_MIN_ROWS ((size_t)64)
 
 /* Threads one evaluation over n_rows rows of `row_work` multiply-adds each

@@ -29,7 +29,7 @@
 
 typedef struct slab_layout {
     size_t block;   /* Z block: min(block rows, n_rows)·k (rows rounded up to 8: multi_loops) */
-    size_t first;   /* where slab 1 starts: block, rounded up */
+    size_t first;   /* the Z block rounded up: one thread's workspace */
     size_t header;  /* 2 + k, rounded up */
     size_t partial; /* header + block, rounded up: the partial gradient's offset */
     size_t slab;    /* partial + m·k (+ 0 with multi_loops), rounded up */
@@ -134,8 +134,8 @@ typedef struct affine_task {
     double *gt;
     int lanes; /* the residual in the lanes layout (residual_lanes), with wt */
     size_t threads; /* chunks; more than one: each has a slab (slab_of) */
-    double chunk0_loss; /* one chunk: its sums (more: they are in the slabs) */
-    double chunk0_weight_sum;
+    double one_loss; /* one chunk: its sums (more: they are in the slabs) */
+    double one_weight_sum;
 } affine_task;
 
 /* Rows per residual call between prefetches, and the most bytes of X those
@@ -145,7 +145,7 @@ typedef struct affine_task {
 #define PREFETCH_MAX_BYTES ((size_t)4096)
 
 /* Where the transposed parts start in work: after the slabs of `threads`
- * chunks, on the next 64-byte boundary. */
+ * chunks, on a 64-byte boundary. */
 static double *transposed_parts(const slab_layout *layout, double *work, size_t threads)
 {
     size_t total = 0;
@@ -284,8 +284,8 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
         weight_sum = (double)(row_end - row_begin);
     }
     if (slab == NULL) {
-        task->chunk0_loss = loss;
-        task->chunk0_weight_sum = weight_sum;
+        task->one_loss = loss;
+        task->one_weight_sum = weight_sum;
     } else {
         slab[0] = loss;
         slab[1] = weight_sum;
@@ -311,8 +311,8 @@ gd_status gdi_affine_loss_grad(const gdi_affine_model *model, const double *thet
         .gt = NULL,
         .lanes = 0,
         .threads = 1,
-        .chunk0_loss = 0.0,
-        .chunk0_weight_sum = 0.0,
+        .one_loss = 0.0,
+        .one_weight_sum = 0.0,
     };
     if (!layout_for(model, task.shape, data->n_rows, &task.layout)) {
         return GD_ERR_OVERFLOW; /* work_size said SIZE_MAX: no caller gets here */
@@ -359,8 +359,8 @@ gd_status gdi_affine_loss_grad(const gdi_affine_model *model, const double *thet
     /* One chunk: its sums are already in place. More: every chunk's slab in
      * order, added to the zeroed gradient (chunk 0's first: 0 + x is x, the
      * bits it would have summed in place). */
-    double sum_loss = task.chunk0_loss;
-    double weight_sum = task.chunk0_weight_sum;
+    double sum_loss = task.one_loss;
+    double weight_sum = task.one_weight_sum;
     for (size_t t = 0; threads > 1 && t < threads; ++t) {
         const double *slab = slab_of(&task, t);
         sum_loss += slab[0];
