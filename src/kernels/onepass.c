@@ -144,27 +144,29 @@ typedef struct affine_task {
 #define PREFETCH_ROWS ((size_t)4)
 #define PREFETCH_MAX_BYTES ((size_t)4096)
 
+/* p, or the first double after it on a 64-byte boundary (at most
+ * GDI_SLAB_ALIGN − 1 doubles on). */
+static double *line_start(double *p)
+{
+    const size_t line = GDI_SLAB_ALIGN * sizeof *p;
+    const size_t misalign = (size_t)((uintptr_t)p % line);
+    return misalign == 0 ? p : p + (line - misalign) / sizeof *p;
+}
+
 /* Where the transposed parts start in work: after the slabs of `threads`
  * chunks, on a 64-byte boundary. */
 static double *transposed_parts(const slab_layout *layout, double *work, size_t threads)
 {
     size_t total = 0;
     (void)slabs_size(layout, threads, &total); /* fits: work_size said so */
-    double *end = work + total - GDI_SLAB_ALIGN - (threads + 1) * layout->transposed;
-    const size_t misalign = (size_t)((uintptr_t)end % (GDI_SLAB_ALIGN * sizeof *end));
-    return misalign == 0 ? end : end + (GDI_SLAB_ALIGN * sizeof *end - misalign) / sizeof *end;
+    return line_start(work + total - GDI_SLAB_ALIGN - (threads + 1) * layout->transposed);
 }
 
 /* Chunk t's slab (more than one thread): the t-th after the first 64-byte
  * boundary of work. */
 static double *slab_of(const affine_task *task, size_t chunk)
 {
-    const size_t misalign = (size_t)((uintptr_t)task->work % (GDI_SLAB_ALIGN * sizeof(double)));
-    double *base = task->work;
-    if (misalign != 0) {
-        base += (GDI_SLAB_ALIGN * sizeof(double) - misalign) / sizeof(double);
-    }
-    return base + chunk * task->layout.slab;
+    return line_start(task->work) + chunk * task->layout.slab;
 }
 
 static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t row_end)
