@@ -9,7 +9,15 @@
  *    AVX-512, AVX2, BLAS (same bits);
  *  - on our own loops, gdi_block_shape_for(m, 1) gives multiple-of-8 row
  *    blocks within the block limits, a call gives the same bits each time,
- *    and a row the same bits in a group of 8 rows as alone.
+ *    and a row the same bits in a group of 8 rows as alone;
+ *  - the fused pass (gdi_avx512_fused_rows) calls the residual once per
+ *    group of GDI_FUSED_ROWS rows in order (first 0, 16, 32, …, the last
+ *    group shorter, none for 0 rows), hands it the same z bits as
+ *    gdi_avx512_affine_rows and leaves g with the same bits as
+ *    gdi_avx512_accumulate_xt_r on the residuals, writing nothing around g
+ *    or past its GDI_FUSED_ROWS scratch; it stops at the residual's first
+ *    error (g then holds the groups before it), writes no g when g is NULL,
+ *    and does not fault on X, w and g that end at a PROT_NONE page.
  * A path's checks skip where its usable() is 0 (valgrind: no AVX-512). */
 #if defined(__linux__)
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
@@ -478,6 +486,319 @@ static void test_row_kernels__avx2_row_bits_independent_of_grouping(void **state
     row_bits_independent_of_grouping(&paths[AVX2]);
 }
 
+/* The fused pass. The residual r_i = z_i − y_i of fused_residual records
+ * each call's first row and row count and the z it saw (by row, into
+ * seen_z), and returns GD_ERR_LABEL on call number fail_on (1-based; 0:
+ * never) — after turning z into r all the same, so that a pass which added
+ * that group to g before looking at the status shows. */
+#define FUSED_MAX_CALLS 16
+
+typedef struct fused_ctx {
+    const double *y;
+    double *seen_z;
+    const double *scratch;
+    size_t n_rows;
+    size_t fail_on;
+    size_t calls;
+    size_t first[FUSED_MAX_CALLS];
+    size_t count[FUSED_MAX_CALLS];
+    int bad_call; /* rows out of [0, n_rows), none, or z not the scratch */
+} fused_ctx;
+
+static gd_status fused_residual(void *vctx, size_t first, size_t n_rows, double *z)
+{
+    fused_ctx *c = vctx;
+    if (c->calls < FUSED_MAX_CALLS) {
+        c->first[c->calls] = first;
+        c->count[c->calls] = n_rows;
+    }
+    ++c->calls;
+    if (n_rows == 0 || n_rows > GDI_FUSED_ROWS || first > c->n_rows ||
+        n_rows > c->n_rows - first || z != c->scratch) {
+        c->bad_call = 1;
+        return GD_OK;
+    }
+    memcpy(c->seen_z + first, z, n_rows * sizeof *z);
+    for (size_t q = 0; q < n_rows; ++q) {
+        z[q] -= c->y[first + q];
+    }
+    return c->calls == c->fail_on ? GD_ERR_LABEL : GD_OK;
+}
+
+static size_t fused_groups(size_t n)
+{
+    return (n + GDI_FUSED_ROWS - 1) / GDI_FUSED_ROWS;
+}
+
+/* gdi_avx512_fused_rows on x (n rows of m at stride ldx), w, b, y and g
+ * (holding g0 on entry; NULL: no gradient), the residual failing on call
+ * fail_on (0: never), against gdi_avx512_affine_rows and
+ * gdi_avx512_accumulate_xt_r (bits): the calls, the z seen, g. The scratch
+ * lies between canaries. */
+static void check_fused(const double *x, size_t n, size_t m, size_t ldx, const double *w,
+                        double b, const double *y, const double *g0, double *g, size_t fail_on,
+                        const char *what)
+{
+    const size_t groups = fused_groups(n);
+    const size_t expected_calls = fail_on == 0 || fail_on > groups ? groups : fail_on;
+    /* Rows whose z the residual sees, and rows that reach g. */
+    const size_t seen = fail_on == 0 ? n : (expected_calls * GDI_FUSED_ROWS < n
+                                                 ? expected_calls * GDI_FUSED_ROWS
+                                                 : n);
+    const size_t summed = fail_on == 0 || fail_on > groups ? n : (fail_on - 1) * GDI_FUSED_ROWS;
+    const gd_status expected_status = fail_on == 0 || fail_on > groups ? GD_OK : GD_ERR_LABEL;
+
+    double *scratch_buffer = ts_alloc_doubles(GDI_FUSED_ROWS + 2 * CANARY);
+    double *scratch = scratch_buffer + CANARY;
+    ts_fill_canaries(scratch_buffer, CANARY);
+    ts_fill_canaries(scratch + GDI_FUSED_ROWS, CANARY);
+    double *seen_z = ts_alloc_doubles(n);
+    for (size_t i = 0; i < n; ++i) {
+        seen_z[i] = NAN; /* a row the residual never saw fails below */
+    }
+    fused_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.y = y;
+    ctx.seen_z = seen_z;
+    ctx.scratch = scratch;
+    ctx.n_rows = n;
+    ctx.fail_on = fail_on;
+
+    const gd_status status =
+        gdi_avx512_fused_rows(x, n, m, ldx, w, b, scratch, g, fused_residual, &ctx);
+
+    /* The separate kernels on the same rows. */
+    double *z_ref = ts_alloc_doubles(n);
+    double *r_ref = ts_alloc_doubles(n);
+    gdi_avx512_affine_rows(x, n, m, ldx, w, b, z_ref);
+    for (size_t i = 0; i < n; ++i) {
+        r_ref[i] = z_ref[i] - y[i];
+    }
+
+    if (status != expected_status) {
+        print_error("%s: n_rows=%zu m=%zu ldx=%zu fail_on=%zu: status %d, expected %d\n", what,
+                    n, m, ldx, fail_on, (int)status, (int)expected_status);
+        fail();
+    }
+    if (ctx.bad_call || ctx.calls != expected_calls) {
+        print_error("%s: n_rows=%zu m=%zu ldx=%zu fail_on=%zu: %zu residual calls (expected "
+                    "%zu)%s\n",
+                    what, n, m, ldx, fail_on, ctx.calls, expected_calls,
+                    ctx.bad_call ? ", one with rows out of range or z not the scratch" : "");
+        fail();
+    }
+    size_t total = 0;
+    for (size_t k = 0; k < ctx.calls; ++k) {
+        const size_t first = k * GDI_FUSED_ROWS;
+        const size_t count = n - first < GDI_FUSED_ROWS ? n - first : GDI_FUSED_ROWS;
+        if (ctx.first[k] != first || ctx.count[k] != count) {
+            print_error("%s: n_rows=%zu m=%zu ldx=%zu: call %zu got rows [%zu, +%zu), expected "
+                        "[%zu, +%zu)\n",
+                        what, n, m, ldx, k, ctx.first[k], ctx.count[k], first, count);
+            fail();
+        }
+        total += ctx.count[k];
+    }
+    if (total != seen) {
+        print_error("%s: n_rows=%zu m=%zu ldx=%zu: %zu rows through the residual, expected %zu\n",
+                    what, n, m, ldx, total, seen);
+        fail();
+    }
+    for (size_t i = 0; i < seen; ++i) {
+        if (memcmp(&seen_z[i], &z_ref[i], sizeof z_ref[i]) != 0) {
+            print_error("%s: n_rows=%zu m=%zu ldx=%zu row %zu: z %.17g, affine_rows %.17g\n",
+                        what, n, m, ldx, i, seen_z[i], z_ref[i]);
+            fail();
+        }
+    }
+    for (size_t i = seen; i < n; ++i) {
+        if (!isnan(seen_z[i])) {
+            print_error("%s: n_rows=%zu m=%zu ldx=%zu: row %zu past the error seen\n", what, n, m,
+                        ldx, i);
+            fail();
+        }
+    }
+    if (g != NULL) {
+        double *g_ref = ts_alloc_doubles(m);
+        memcpy(g_ref, g0, m * sizeof *g_ref);
+        gdi_avx512_accumulate_xt_r(x, summed, m, ldx, r_ref, g_ref);
+        for (size_t j = 0; j < m; ++j) {
+            if (memcmp(&g[j], &g_ref[j], sizeof g[j]) != 0) {
+                print_error("%s: n_rows=%zu m=%zu ldx=%zu fail_on=%zu g[%zu]: %.17g, "
+                            "accumulate_xt_r on %zu rows %.17g\n",
+                            what, n, m, ldx, fail_on, j, g[j], summed, g_ref[j]);
+                fail();
+            }
+        }
+        free(g_ref);
+    }
+    check_canaries(scratch_buffer, CANARY, what, n, m, ldx);
+    check_canaries(scratch + GDI_FUSED_ROWS, CANARY, what, n, m, ldx);
+    free(r_ref);
+    free(z_ref);
+    free(seen_z);
+    free(scratch_buffer);
+}
+
+static void skip_unless_fused_usable(void)
+{
+    if (!gdi_avx512_usable()) {
+        print_message("avx512 kernels not usable here (CPU, build or valgrind): skipped\n");
+        skip();
+    }
+}
+
+/* g0 nonzero, of both signs. */
+static void fill_g0(double *g0, size_t m, ts_rng *rng)
+{
+    for (size_t j = 0; j < m; ++j) {
+        const double v = ts_rng_uniform(rng, 0.5, 1.5);
+        g0[j] = ts_rng_uniform(rng, 0.0, 1.0) < 0.5 ? -v : v;
+    }
+}
+
+/* One shape through the fused pass, g (from g0, between canaries) or none. */
+static void check_fused_shape(size_t n, size_t m, size_t ldx, int with_gradient,
+                              size_t fail_on, ts_rng *rng)
+{
+    const size_t count = x_count(n, m, ldx);
+    double *x = ts_alloc_doubles(count);
+    double *w = ts_alloc_doubles(m);
+    double *y = ts_alloc_doubles(n);
+    double *g0 = ts_alloc_doubles(m);
+    double *buffer = ts_alloc_doubles(m + 2 * CANARY);
+    double *g = buffer + CANARY;
+    fill_x(x, n, m, ldx, rng);
+    ts_fill(w, m, -1.0, 1.0, rng);
+    ts_fill(y, n, -1.0, 1.0, rng);
+    fill_g0(g0, m, rng);
+    const double b = ts_rng_uniform(rng, -1.0, 1.0);
+    ts_fill_canaries(buffer, CANARY);
+    ts_fill_canaries(g + m, CANARY);
+    memcpy(g, g0, m * sizeof *g);
+    /* Copies of the inputs: nothing writes them. */
+    double *x_copy = ts_alloc_doubles(count);
+    double *w_copy = ts_alloc_doubles(m);
+    memcpy(x_copy, x, count * sizeof *x);
+    memcpy(w_copy, w, m * sizeof *w);
+    check_fused(x, n, m, ldx, w, b, y, g0, with_gradient ? g : NULL, fail_on,
+                with_gradient ? "avx512 fused" : "avx512 fused (no g)");
+    if (!with_gradient && memcmp(g, g0, m * sizeof *g) != 0) {
+        print_error("avx512 fused (no g): n_rows=%zu m=%zu ldx=%zu: g written\n", n, m, ldx);
+        fail();
+    }
+    if (memcmp(x_copy, x, count * sizeof *x) != 0 || memcmp(w_copy, w, m * sizeof *w) != 0) {
+        print_error("avx512 fused: n_rows=%zu m=%zu ldx=%zu: X or w written\n", n, m, ldx);
+        fail();
+    }
+    check_canaries(buffer, CANARY, "avx512 fused", n, m, ldx);
+    check_canaries(g + m, CANARY, "avx512 fused", n, m, ldx);
+    free(w_copy);
+    free(x_copy);
+    free(buffer);
+    free(g0);
+    free(y);
+    free(w);
+    free(x);
+}
+
+/* sweep_rows and a few around the group size, by sweep_features up to
+ * GDI_FUSED_MAX_FEATURES, rows packed and padded. */
+static const size_t fused_extra_rows[] = {31, 32, 33, 48};
+
+static void fused_sweep(int with_gradient, unsigned long long seed)
+{
+    skip_unless_fused_usable();
+    ts_rng rng;
+    ts_rng_seed(&rng, seed);
+    const size_t n_rows_cases = N_ELEMS(sweep_rows) + N_ELEMS(fused_extra_rows);
+    for (size_t a = 0; a < n_rows_cases; ++a) {
+        const size_t n = a < N_ELEMS(sweep_rows) ? sweep_rows[a]
+                                                 : fused_extra_rows[a - N_ELEMS(sweep_rows)];
+        for (size_t c = 0; c < N_ELEMS(sweep_features); ++c) {
+            const size_t m = sweep_features[c];
+            if (m > GDI_FUSED_MAX_FEATURES) {
+                continue;
+            }
+            for (size_t pad = 0; pad <= 3; pad += 3) {
+                check_fused_shape(n, m, m + pad, with_gradient, 0, &rng);
+            }
+        }
+    }
+}
+
+static void test_row_kernels__fused_matches_separate_kernels(void **state)
+{
+    (void)state;
+    fused_sweep(1, 51);
+}
+
+static void test_row_kernels__fused_without_gradient(void **state)
+{
+    (void)state;
+    fused_sweep(0, 52);
+}
+
+/* 40 rows (groups of 16, 16, 8), 50 features: the residual fails on its
+ * 2nd call (and, around it, the 1st and the last). */
+static void test_row_kernels__fused_stops_at_residual_error(void **state)
+{
+    (void)state;
+    skip_unless_fused_usable();
+    ts_rng rng;
+    ts_rng_seed(&rng, 53);
+    for (size_t fail_on = 1; fail_on <= 3; ++fail_on) {
+        for (size_t pad = 0; pad <= 3; pad += 3) {
+            check_fused_shape(40, 50, 50 + pad, 1, fail_on, &rng);
+            check_fused_shape(40, 50, 50 + pad, 0, fail_on, &rng);
+        }
+    }
+}
+
+/* X, w and g end at a guard page (feature counts mostly not multiples of
+ * 8): the fused pass must not fault (its prefetches past the end of X do
+ * not) and gives the bits of the separate kernels. */
+static void test_row_kernels__fused_loads_stop_at_row_end(void **state)
+{
+    (void)state;
+#if defined(__linux__)
+    skip_unless_fused_usable();
+    static const size_t rows[] = {1, 7, 8, 9, 16, 17, 33, 65};
+    static const size_t features[] = {1, 3, 7, 8, 9, 15, 17, 50, 65, 127, 128};
+    ts_rng rng;
+    ts_rng_seed(&rng, 54);
+    for (size_t a = 0; a < N_ELEMS(rows); ++a) {
+        for (size_t c = 0; c < N_ELEMS(features); ++c) {
+            for (size_t pad = 0; pad <= 3; pad += 3) {
+                const size_t n = rows[a], m = features[c], ldx = m + pad;
+                ts_guarded gx, gw, gg;
+                ts_guarded_alloc(&gx, x_count(n, m, ldx));
+                ts_guarded_alloc(&gw, m);
+                ts_guarded_alloc(&gg, m);
+                double *y = ts_alloc_doubles(n);
+                double *g0 = ts_alloc_doubles(m);
+                fill_x(gx.data, n, m, ldx, &rng);
+                ts_fill(gw.data, m, -1.0, 1.0, &rng);
+                ts_fill(y, n, -1.0, 1.0, &rng);
+                fill_g0(g0, m, &rng);
+                memcpy(gg.data, g0, m * sizeof *g0);
+                check_fused(gx.data, n, m, ldx, gw.data, 0.25, y, g0, gg.data, 0,
+                            "avx512 fused (guarded)");
+                check_fused(gx.data, n, m, ldx, gw.data, 0.25, y, g0, NULL, 0,
+                            "avx512 fused (guarded, no g)");
+                free(g0);
+                free(y);
+                ts_guarded_free(&gg);
+                ts_guarded_free(&gw);
+                ts_guarded_free(&gx);
+            }
+        }
+    }
+#else
+    skip();
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -494,6 +815,10 @@ int main(void)
         cmocka_unit_test(test_row_kernels__avx2_same_bits_each_call),
         cmocka_unit_test(test_row_kernels__avx512_row_bits_independent_of_grouping),
         cmocka_unit_test(test_row_kernels__avx2_row_bits_independent_of_grouping),
+        cmocka_unit_test(test_row_kernels__fused_matches_separate_kernels),
+        cmocka_unit_test(test_row_kernels__fused_stops_at_residual_error),
+        cmocka_unit_test(test_row_kernels__fused_without_gradient),
+        cmocka_unit_test(test_row_kernels__fused_loads_stop_at_row_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -174,6 +174,11 @@ int gdi_avx512_multi_usable(void)
 #endif
 }
 
+int gdi_avx512_fused_usable(size_t n_features)
+{
+    return n_features <= GDI_FUSED_MAX_FEATURES && gdi_avx512_usable();
+}
+
 int gdi_avx2_usable(void)
 {
 #if defined(GDLEARN_HAVE_AVX2_KERNELS)
@@ -198,6 +203,31 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
                                 const double *r, double *g)
 {
     gdi_blas_accumulate_xt_r(x, n_rows, n_features, ldx, r, g);
+}
+
+/* The same groups and calls, through the dispatch (dgemv or the AVX2
+ * loops) in pieces BLAS takes serially. */
+gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                                const double *w, double b, double *z, double *g,
+                                gdi_rows_residual_fn residual, void *ctx)
+{
+    const size_t piece = gdi_block_shape_for(n_features, 1).rows;
+    for (size_t i = 0; i < n_rows; i += GDI_FUSED_ROWS) {
+        const size_t count = min_size(n_rows - i, GDI_FUSED_ROWS);
+        for (size_t q = 0; q < count; q += piece) {
+            gdi_affine_rows(x + (i + q) * ldx, min_size(count - q, piece), n_features, ldx, w, b,
+                            z + q);
+        }
+        const gd_status status = residual(ctx, i, count, z);
+        if (status != GD_OK) {
+            return status;
+        }
+        for (size_t q = 0; g != NULL && q < count; q += piece) {
+            gdi_accumulate_xt_r(x + (i + q) * ldx, min_size(count - q, piece), n_features, ldx,
+                                z + q, g);
+        }
+    }
+    return GD_OK;
 }
 
 #endif

@@ -1,7 +1,8 @@
 /* The one-output block kernels (out = Xw + b, g += Xᵀr) in AVX-512, for the
- * CPUs that have it (gdi_avx512_usable, affine.c). This file alone is built
- * with -mavx512f (src/CMakeLists.txt): nothing in it may run before that
- * check, so it holds these two kernels and nothing else.
+ * CPUs that have it (gdi_avx512_usable, affine.c), and the one-pass
+ * evaluation's fused sweep over narrow rows (gdi_avx512_fused_rows). This
+ * file alone is built with -mavx512f (src/CMakeLists.txt): nothing in it may
+ * run before that check, so it holds these kernels and nothing else.
  *
  * Why not dgemv: a block's Xᵀr through BLAS runs after its Xw, in cache, with
  * no memory traffic under it, so an evaluation costs the read of X plus the
@@ -11,6 +12,13 @@
  * cost per row (block_probe, m = 50: 7.4 against 9.9 ns), and the core
  * overlaps them with the stream of X
  * (docs/performance.md, "Our own loops against dgemv": figures, commands).
+ *
+ * Why fused: with blocks of ~80 rows (z of the block, its residual, then
+ * Xᵀr from cache), memory idled through each block's residual and Xᵀr.
+ * Taking 16 rows through all three steps at once, and asking for the rows
+ * 32 ahead half during z and half during Xᵀr, spreads the requests over the
+ * whole computation (1e6×50, 2 threads, gdlearn-bench, one-off A/B: linear
+ * 1.21 → 1.15 times the read of X, logistic 1.31 → 1.24).
  *
  * Sums are in a fixed order (lane j mod 8 of each row, then the tree of
  * gdi_sum_each, for a row in a group of 8 or alone; g gets its rows in order), so
@@ -25,6 +33,110 @@
 #define PREFETCH_ROWS ((size_t)16)
 #define PREFETCH_MAX_FEATURES ((size_t)128)
 #define WIDE_PREFETCH_FEATURES ((size_t)256)
+/* The fused pass (gdi_avx512_fused_rows) asks for the rows this far ahead,
+ * into L2 (see there). */
+#define FUSED_AHEAD_ROWS ((size_t)32)
+
+/* The 8 dot products x_rᵀw of the 8 rows at `rows` (stride ldx), as lanes,
+ * by the fixed order of the file's header. Rows [0, pf_rows) of the 8 at
+ * `ahead` (an address: those rows may lie past the end of X) are asked for
+ * meanwhile, one request per 64 bytes loaded, into L1 or, with to_l2, L2.
+ * Always inlined, so that constant pf_rows and to_l2 leave no tests behind. */
+static inline __attribute__((always_inline)) __m512d
+dot8(const double *rows, size_t ldx, const double *w, size_t full, __mmask8 tail,
+     uintptr_t ahead, size_t pf_rows, int to_l2)
+{
+    __m512d acc[8];
+    for (size_t r = 0; r < 8; ++r) {
+        acc[r] = _mm512_setzero_pd();
+    }
+    for (size_t j = 0; j < full; j += 8) {
+        const __m512d wj = _mm512_loadu_pd(w + j);
+        for (size_t r = 0; r < 8; ++r) {
+            if (r < pf_rows) {
+                const char *line = (const char *)(ahead + (r * ldx + j) * sizeof(double));
+                if (to_l2) {
+                    _mm_prefetch(line, _MM_HINT_T1);
+                } else {
+                    _mm_prefetch(line, _MM_HINT_T0);
+                }
+            }
+            acc[r] = _mm512_fmadd_pd(_mm512_loadu_pd(rows + r * ldx + j), wj, acc[r]);
+        }
+    }
+    if (tail != 0) {
+        const __m512d wj = _mm512_maskz_loadu_pd(tail, w + full);
+        for (size_t r = 0; r < 8; ++r) {
+            acc[r] = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(tail, rows + r * ldx + full), wj,
+                                     acc[r]);
+        }
+    }
+    return gdi_sum_each(acc);
+}
+
+/* One row's x_iᵀw, summed by the same tree as a row of an 8-row group, so
+ * that a row's bits do not depend on where groups and blocks fall. */
+static inline double dot1(const double *row, const double *w, size_t full, __mmask8 tail)
+{
+    __m512d acc = _mm512_setzero_pd();
+    for (size_t j = 0; j < full; j += 8) {
+        acc = _mm512_fmadd_pd(_mm512_loadu_pd(row + j), _mm512_loadu_pd(w + j), acc);
+    }
+    if (tail != 0) {
+        acc = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(tail, row + full),
+                              _mm512_maskz_loadu_pd(tail, w + full), acc);
+    }
+    const __m512d zero = _mm512_setzero_pd();
+    const __m512d lanes[8] = {acc, zero, zero, zero, zero, zero, zero, zero};
+    return _mm_cvtsd_f64(_mm512_castpd512_pd128(gdi_sum_each(lanes)));
+}
+
+/* g += Σ r_q x_q over the 8 rows at `rows`, rows in order (a row's terms
+ * reach g in the same order alone or in a group). Rows [pf_from, 8) at
+ * `ahead` are asked for into L2 meanwhile, one request per 64 bytes. */
+static inline __attribute__((always_inline)) void
+sweep8(const double *rows, size_t ldx, size_t full, __mmask8 tail, const double *r, double *g,
+       uintptr_t ahead, size_t pf_from)
+{
+    __m512d coef[8];
+    for (size_t q = 0; q < 8; ++q) {
+        coef[q] = _mm512_set1_pd(r[q]);
+    }
+    for (size_t j = 0; j < full; j += 8) {
+        __m512d gj = _mm512_loadu_pd(g + j);
+        for (size_t q = 0; q < 8; ++q) {
+            if (q >= pf_from) {
+                _mm_prefetch((const char *)(ahead + (q * ldx + j) * sizeof(double)),
+                             _MM_HINT_T1);
+            }
+            gj = _mm512_fmadd_pd(coef[q], _mm512_loadu_pd(rows + q * ldx + j), gj);
+        }
+        _mm512_storeu_pd(g + j, gj);
+    }
+    if (tail != 0) {
+        __m512d gj = _mm512_maskz_loadu_pd(tail, g + full);
+        for (size_t q = 0; q < 8; ++q) {
+            gj = _mm512_fmadd_pd(coef[q], _mm512_maskz_loadu_pd(tail, rows + q * ldx + full),
+                                 gj);
+        }
+        _mm512_mask_storeu_pd(g + full, tail, gj);
+    }
+}
+
+/* g += r·x for one row. */
+static inline void sweep1(const double *row, size_t full, __mmask8 tail, double r, double *g)
+{
+    const __m512d coef = _mm512_set1_pd(r);
+    for (size_t j = 0; j < full; j += 8) {
+        _mm512_storeu_pd(g + j,
+                         _mm512_fmadd_pd(coef, _mm512_loadu_pd(row + j), _mm512_loadu_pd(g + j)));
+    }
+    if (tail != 0) {
+        const __m512d gj = _mm512_maskz_loadu_pd(tail, g + full);
+        _mm512_mask_storeu_pd(g + full, tail,
+                              _mm512_fmadd_pd(coef, _mm512_maskz_loadu_pd(tail, row + full), gj));
+    }
+}
 
 void gdi_avx512_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                             const double *w, double b, double *out)
@@ -37,60 +149,23 @@ void gdi_avx512_affine_rows(const double *x, size_t n_rows, size_t n_features, s
      * the end of X). In one-off trials on 1e6×50, 2 threads (gdlearn-bench,
      * docs/performance.md): logistic 1.01–1.07 times the plain-C read that
      * was the memory limit then with it, 1.11–1.14 without; at m = 500 it
-     * was slower, so wide rows go without. */
+     * was slower, so wide rows go without. (The one-pass evaluation now
+     * takes narrow rows through gdi_avx512_fused_rows; this serves
+     * gd_predict.) */
     const int prefetch = n_features <= PREFETCH_MAX_FEATURES;
     size_t i = 0;
     for (; i + 8 <= n_rows; i += 8) {
         const double *rows = x + i * ldx;
-        __m512d acc[8];
-        for (size_t r = 0; r < 8; ++r) {
-            acc[r] = _mm512_setzero_pd();
-        }
-        if (prefetch) {
-            /* The same column of the rows PREFETCH_ROWS further on, as an
-             * address, not a pointer into X: those rows may lie past its end,
-             * where pointer arithmetic would be undefined. */
-            const uintptr_t ahead = (uintptr_t)rows + PREFETCH_ROWS * ldx * sizeof(double);
-            for (size_t j = 0; j < full; j += 8) {
-                const __m512d wj = _mm512_loadu_pd(w + j);
-                for (size_t r = 0; r < 8; ++r) {
-                    _mm_prefetch((const char *)(ahead + (r * ldx + j) * sizeof(double)),
-                                 _MM_HINT_T0);
-                    acc[r] = _mm512_fmadd_pd(_mm512_loadu_pd(rows + r * ldx + j), wj, acc[r]);
-                }
-            }
-        } else {
-            for (size_t j = 0; j < full; j += 8) {
-                const __m512d wj = _mm512_loadu_pd(w + j);
-                for (size_t r = 0; r < 8; ++r) {
-                    acc[r] = _mm512_fmadd_pd(_mm512_loadu_pd(rows + r * ldx + j), wj, acc[r]);
-                }
-            }
-        }
-        if (tail != 0) {
-            const __m512d wj = _mm512_maskz_loadu_pd(tail, w + full);
-            for (size_t r = 0; r < 8; ++r) {
-                acc[r] = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(tail, rows + r * ldx + full), wj,
-                                         acc[r]);
-            }
-        }
-        _mm512_storeu_pd(out + i, _mm512_add_pd(gdi_sum_each(acc), intercept));
+        /* The same column of the rows PREFETCH_ROWS further on, as an
+         * address, not a pointer into X: those rows may lie past its end,
+         * where pointer arithmetic would be undefined. */
+        const uintptr_t ahead = (uintptr_t)rows + PREFETCH_ROWS * ldx * sizeof(double);
+        const __m512d z = prefetch ? dot8(rows, ldx, w, full, tail, ahead, 8, 0)
+                                   : dot8(rows, ldx, w, full, tail, ahead, 0, 0);
+        _mm512_storeu_pd(out + i, _mm512_add_pd(z, intercept));
     }
     for (; i < n_rows; ++i) { /* the last n_rows % 8 rows, one at a time */
-        const double *row = x + i * ldx;
-        __m512d acc = _mm512_setzero_pd();
-        for (size_t j = 0; j < full; j += 8) {
-            acc = _mm512_fmadd_pd(_mm512_loadu_pd(row + j), _mm512_loadu_pd(w + j), acc);
-        }
-        if (tail != 0) {
-            acc = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(tail, row + full),
-                                  _mm512_maskz_loadu_pd(tail, w + full), acc);
-        }
-        /* Summed by the same tree as a row of an 8-row group, so that a
-         * row's bits do not depend on where block boundaries fall. */
-        const __m512d zero = _mm512_setzero_pd();
-        const __m512d lanes[8] = {acc, zero, zero, zero, zero, zero, zero, zero};
-        out[i] = _mm_cvtsd_f64(_mm512_castpd512_pd128(gdi_sum_each(lanes))) + b;
+        out[i] = dot1(x + i * ldx, w, full, tail) + b;
     }
 }
 
@@ -117,31 +192,25 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
         const double *rows = x + i * ldx;
         /* An address, not a pointer into X: those rows may lie past its end. */
         const uintptr_t next = (uintptr_t)(rows) + 8 * ldx * sizeof(double);
+        if (!ahead) {
+            sweep8(rows, ldx, full, tail, r + i, g, next, 8);
+            continue;
+        }
         __m512d coef[8];
         for (size_t q = 0; q < 8; ++q) {
             coef[q] = _mm512_set1_pd(r[i + q]);
         }
-        if (ahead) {
-            for (size_t j = 0; j < full; j += 8) {
-                for (size_t line = j / 4; line < j / 4 + 2; ++line) {
-                    _mm_prefetch(
-                        (const char *)(next + ((line % 8) * ldx + line / 8 * 8) * sizeof(double)),
-                        _MM_HINT_T1);
-                }
-                __m512d gj = _mm512_loadu_pd(g + j);
-                for (size_t q = 0; q < 8; ++q) {
-                    gj = _mm512_fmadd_pd(coef[q], _mm512_loadu_pd(rows + q * ldx + j), gj);
-                }
-                _mm512_storeu_pd(g + j, gj);
+        for (size_t j = 0; j < full; j += 8) {
+            for (size_t line = j / 4; line < j / 4 + 2; ++line) {
+                _mm_prefetch(
+                    (const char *)(next + ((line % 8) * ldx + line / 8 * 8) * sizeof(double)),
+                    _MM_HINT_T1);
             }
-        } else { /* the same sweep, without (narrower rows) */
-            for (size_t j = 0; j < full; j += 8) {
-                __m512d gj = _mm512_loadu_pd(g + j);
-                for (size_t q = 0; q < 8; ++q) {
-                    gj = _mm512_fmadd_pd(coef[q], _mm512_loadu_pd(rows + q * ldx + j), gj);
-                }
-                _mm512_storeu_pd(g + j, gj);
+            __m512d gj = _mm512_loadu_pd(g + j);
+            for (size_t q = 0; q < 8; ++q) {
+                gj = _mm512_fmadd_pd(coef[q], _mm512_loadu_pd(rows + q * ldx + j), gj);
             }
+            _mm512_storeu_pd(g + j, gj);
         }
         if (tail != 0) {
             __m512d gj = _mm512_maskz_loadu_pd(tail, g + full);
@@ -153,16 +222,53 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
         }
     }
     for (; i < n_rows; ++i) {
-        const double *row = x + i * ldx;
-        const __m512d coef = _mm512_set1_pd(r[i]);
-        for (size_t j = 0; j < full; j += 8) {
-            _mm512_storeu_pd(g + j, _mm512_fmadd_pd(coef, _mm512_loadu_pd(row + j),
-                                                    _mm512_loadu_pd(g + j)));
+        sweep1(x + i * ldx, full, tail, r[i], g);
+    }
+}
+
+gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                                const double *w, double b, double *z, double *g,
+                                gdi_rows_residual_fn residual, void *ctx)
+{
+    const size_t full = n_features / 8 * 8;
+    const __mmask8 tail = gdi_tail_mask(n_features);
+    const __m512d intercept = _mm512_set1_pd(b);
+    const size_t group = GDI_FUSED_ROWS;
+    for (size_t i = 0; i < n_rows; i += group) {
+        const size_t count = n_rows - i < group ? n_rows - i : group;
+        const double *rows = x + i * ldx;
+        /* The rows FUSED_AHEAD_ROWS further on are asked for into L2, half
+         * of each 8 while their z is summed and half while they go into g,
+         * one request per 64 bytes loaded either way: requests go out
+         * evenly, also across the residual between the two. Without a
+         * gradient, all while z is summed. An address: those rows may lie
+         * past the end of X. */
+        const uintptr_t ahead = (uintptr_t)rows + FUSED_AHEAD_ROWS * ldx * sizeof(double);
+        size_t q = 0;
+        for (; q + 8 <= count; q += 8) {
+            const double *sub = rows + q * ldx;
+            const uintptr_t sub_ahead = ahead + q * ldx * sizeof(double);
+            const __m512d zq = g != NULL ? dot8(sub, ldx, w, full, tail, sub_ahead, 4, 1)
+                                         : dot8(sub, ldx, w, full, tail, sub_ahead, 8, 1);
+            _mm512_storeu_pd(z + q, _mm512_add_pd(zq, intercept));
         }
-        if (tail != 0) {
-            const __m512d gj = _mm512_maskz_loadu_pd(tail, g + full);
-            _mm512_mask_storeu_pd(g + full, tail,
-                                  _mm512_fmadd_pd(coef, _mm512_maskz_loadu_pd(tail, row + full), gj));
+        for (; q < count; ++q) {
+            z[q] = dot1(rows + q * ldx, w, full, tail) + b;
+        }
+        const gd_status status = residual(ctx, i, count, z);
+        if (status != GD_OK) {
+            return status;
+        }
+        if (g == NULL) {
+            continue;
+        }
+        for (q = 0; q + 8 <= count; q += 8) {
+            sweep8(rows + q * ldx, ldx, full, tail, z + q, g,
+                   ahead + q * ldx * sizeof(double), 4);
+        }
+        for (; q < count; ++q) {
+            sweep1(rows + q * ldx, full, tail, z[q], g);
         }
     }
+    return GD_OK;
 }

@@ -208,6 +208,23 @@ void gdi_avx512_affine_rows(const double *x, size_t n_rows, size_t n_features, s
                             const double *w, double b, double *out);
 void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                                 const double *r, double *g);
+/* The one-pass evaluation's fused sweep over narrow rows (avx512.c), where
+ * gdi_avx512_fused_usable(m): per group of GDI_FUSED_ROWS rows (the last
+ * one shorter), z = X_G w + b into z[0, rows), then residual(ctx, first row
+ * of the group, rows, z), which turns z into r in place, then g += X_Gᵀ r
+ * while the group is still in L1 (skipped when g is NULL) — X is read from
+ * memory once, with no burst of in-cache work between its loads. z: scratch
+ * of GDI_FUSED_ROWS doubles. z and g get the same bits as from
+ * gdi_avx512_affine_rows and gdi_avx512_accumulate_xt_r on the same rows.
+ * Stops at, and returns, the first status other than GD_OK the residual
+ * returns (g then holds the groups before it). */
+#define GDI_FUSED_ROWS ((size_t)16)
+#define GDI_FUSED_MAX_FEATURES ((size_t)256)
+typedef gd_status (*gdi_rows_residual_fn)(void *ctx, size_t first, size_t n_rows, double *z);
+int gdi_avx512_fused_usable(size_t n_features);
+gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                                const double *w, double b, double *z, double *g,
+                                gdi_rows_residual_fn residual, void *ctx);
 int gdi_avx2_usable(void);
 void gdi_avx2_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                           const double *w, double b, double *out);

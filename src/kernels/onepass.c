@@ -6,7 +6,10 @@
  * CPU with AVX-512 our own loops — avx512.c for one output, avx512_multi.c
  * for softmax — or with AVX2 avx2.c for one output), the residual in place
  * of Z, then Xᵀ R of the block into the chunk's own partial gradient while
- * the block is still in cache; X is read from memory once.
+ * the block is still in cache; X is read from memory once. One output on
+ * a CPU with AVX-512 and m ≤ GDI_FUSED_MAX_FEATURES: the same three steps
+ * a group of 16 rows at a time instead, in one sweep over the chunk
+ * (gdi_avx512_fused_rows).
  * The caller then adds the partials in chunk order, so a given T gives the
  * same bits every time. Workspace: one slab per chunk, from the caller's work
  * (no allocation here). */
@@ -169,6 +172,23 @@ static double *slab_of(const affine_task *task, size_t chunk)
     return line_start(task->work) + chunk * task->layout.slab;
 }
 
+/* The residual of rows of a chunk, for gdi_avx512_fused_rows: the model's,
+ * with the chunk's sums. */
+typedef struct fused_chunk {
+    const gdi_affine_model *model;
+    const gd_data *data;
+    size_t row_begin;
+    double *loss;
+    double *intercept;
+} fused_chunk;
+
+static gd_status fused_residual(void *arg, size_t first, size_t n_rows, double *z)
+{
+    const fused_chunk *c = arg;
+    return c->model->residual(c->data, c->row_begin + first, n_rows, 1, z, c->loss,
+                              c->intercept);
+}
+
 static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t row_end)
 {
     affine_task *task = arg;
@@ -206,7 +226,22 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
     }
     double loss = 0.0;
     double weight_sum = 0.0;
-    for (size_t start = row_begin; start < row_end; start += task->shape.rows) {
+    /* Narrow rows, one output, AVX-512: the whole chunk in one fused sweep,
+     * z, residual and Xᵀr a group of GDI_FUSED_ROWS rows at a time, in the
+     * Z block (it needs min(GDI_FUSED_ROWS, chunk rows) doubles; a block
+     * of at least GDI_FUSED_ROWS rows, or of all n_rows, holds them). */
+    const int fused =
+        k == 1 && task->shape.rows >= GDI_FUSED_ROWS && gdi_avx512_fused_usable(m);
+    if (fused) {
+        fused_chunk sums = {model, data, row_begin, &loss, intercept};
+        const gd_status status =
+            gdi_avx512_fused_rows(data->x + row_begin * ldx, row_end - row_begin, m, ldx, w,
+                                  b[0], z, g, fused_residual, &sums);
+        if (status != GD_OK) {
+            return status;
+        }
+    }
+    for (size_t start = row_begin; !fused && start < row_end; start += task->shape.rows) {
         const size_t rows =
             row_end - start < task->shape.rows ? row_end - start : task->shape.rows;
         const double *x = data->x + start * ldx;
@@ -265,11 +300,6 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
                 return status;
             }
         }
-        if (data->weights != NULL) {
-            for (size_t i = 0; i < rows; ++i) {
-                weight_sum += data->weights[start + i];
-            }
-        }
         if (g != NULL) {
             if (k == 1) {
                 gdi_accumulate_xt_r(x, rows, m, ldx, z, g);
@@ -284,6 +314,10 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
     }
     if (data->weights == NULL) {
         weight_sum = (double)(row_end - row_begin);
+    } else {
+        for (size_t i = row_begin; i < row_end; ++i) {
+            weight_sum += data->weights[i];
+        }
     }
     if (slab == NULL) {
         task->one_loss = loss;
