@@ -10,15 +10,16 @@
  *  - on our own loops, gdi_block_shape_for(m, 1) gives multiple-of-8 row
  *    blocks within the block limits, a call gives the same bits each time,
  *    and a row the same bits in a group of 8 rows as alone;
- *  - the fused pass (gdi_avx512_fused_rows) calls the residual once per
- *    group of GDI_FUSED_ROWS rows in order (first 0, 16, 32, …, the last
- *    group shorter, none for 0 rows), hands it the same z bits as
- *    gdi_avx512_affine_rows and leaves g with the same bits as
- *    gdi_avx512_accumulate_xt_r on the residuals, writing nothing around g
+ *  - the fused passes (gdi_avx512_fused_rows, gdi_avx2_fused_rows) call the
+ *    residual once per group of GDI_FUSED_ROWS rows in order (first 0, 16,
+ *    32, …, the last group shorter, none for 0 rows), hand it the same z
+ *    bits as their ISA's affine_rows and leave g with the same bits as its
+ *    accumulate_xt_r on the residuals, writing nothing around g
  *    or past its GDI_FUSED_ROWS scratch; it stops at the residual's first
- *    error (g then holds the groups before it), writes no g when g is NULL,
- *    and does not fault on X, w and g that end at a PROT_NONE page.
- * A path's checks skip where its usable() is 0 (valgrind: no AVX-512). */
+ *    error (g then holds the groups before it), write no g when g is NULL,
+ *    and do not fault on X, w and g that end at a PROT_NONE page.
+ * A path's checks skip where its usable() is 0 (valgrind: no AVX-512, so
+ * there the AVX2 ones run). */
 #if defined(__linux__)
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #endif
@@ -30,6 +31,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__linux__)
@@ -530,14 +532,30 @@ static size_t fused_groups(size_t n)
     return (n + GDI_FUSED_ROWS - 1) / GDI_FUSED_ROWS;
 }
 
-/* gdi_avx512_fused_rows on x (n rows of m at stride ldx), w, b, y and g
- * (holding g0 on entry; NULL: no gradient), the residual failing on call
- * fail_on (0: never), against gdi_avx512_affine_rows and
- * gdi_avx512_accumulate_xt_r (bits): the calls, the z seen, g. The scratch
- * lies between canaries. */
-static void check_fused(const double *x, size_t n, size_t m, size_t ldx, const double *w,
-                        double b, const double *y, const double *g0, double *g, size_t fail_on,
-                        const char *what)
+/* A fused pass and the separate kernels of its ISA it must match. */
+typedef gd_status (*fused_fn)(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                              const double *w, double b, double *z, double *g,
+                              gdi_rows_residual_fn residual, void *ctx);
+typedef struct fused_path {
+    const char *name;
+    int (*usable)(size_t n_features);
+    fused_fn fused;
+    const kernel_path *separate;
+} fused_path;
+
+static const fused_path fused_paths[] = {
+    {"avx512 fused", gdi_avx512_fused_usable, gdi_avx512_fused_rows, &paths[AVX512]},
+    {"avx2 fused", gdi_avx2_fused_usable, gdi_avx2_fused_rows, &paths[AVX2]},
+};
+enum { FUSED_AVX512, FUSED_AVX2 };
+
+/* fp->fused on x (n rows of m at stride ldx), w, b, y and g (holding g0 on
+ * entry; NULL: no gradient), the residual failing on call fail_on (0:
+ * never), against the affine_rows and accumulate_xt_r of the same ISA
+ * (bits): the calls, the z seen, g. The scratch lies between canaries. */
+static void check_fused(const fused_path *fp, const double *x, size_t n, size_t m, size_t ldx,
+                        const double *w, double b, const double *y, const double *g0, double *g,
+                        size_t fail_on, const char *what)
 {
     const size_t groups = fused_groups(n);
     const size_t expected_calls = fail_on == 0 || fail_on > groups ? groups : fail_on;
@@ -565,12 +583,12 @@ static void check_fused(const double *x, size_t n, size_t m, size_t ldx, const d
     ctx.fail_on = fail_on;
 
     const gd_status status =
-        gdi_avx512_fused_rows(x, n, m, ldx, w, b, scratch, g, fused_residual, &ctx);
+        fp->fused(x, n, m, ldx, w, b, scratch, g, fused_residual, &ctx);
 
     /* The separate kernels on the same rows. */
     double *z_ref = ts_alloc_doubles(n);
     double *r_ref = ts_alloc_doubles(n);
-    gdi_avx512_affine_rows(x, n, m, ldx, w, b, z_ref);
+    fp->separate->affine(x, n, m, ldx, w, b, z_ref);
     for (size_t i = 0; i < n; ++i) {
         r_ref[i] = z_ref[i] - y[i];
     }
@@ -621,7 +639,7 @@ static void check_fused(const double *x, size_t n, size_t m, size_t ldx, const d
     if (g != NULL) {
         double *g_ref = ts_alloc_doubles(m);
         memcpy(g_ref, g0, m * sizeof *g_ref);
-        gdi_avx512_accumulate_xt_r(x, summed, m, ldx, r_ref, g_ref);
+        fp->separate->xt_r(x, summed, m, ldx, r_ref, g_ref);
         for (size_t j = 0; j < m; ++j) {
             if (memcmp(&g[j], &g_ref[j], sizeof g[j]) != 0) {
                 print_error("%s: n_rows=%zu m=%zu ldx=%zu fail_on=%zu g[%zu]: %.17g, "
@@ -640,10 +658,10 @@ static void check_fused(const double *x, size_t n, size_t m, size_t ldx, const d
     free(scratch_buffer);
 }
 
-static void skip_unless_fused_usable(void)
+static void skip_unless_fused_usable(const fused_path *fp)
 {
-    if (!gdi_avx512_usable()) {
-        print_message("avx512 kernels not usable here (CPU, build or valgrind): skipped\n");
+    if (!fp->usable(0)) {
+        print_message("%s not usable here (CPU, build or valgrind): skipped\n", fp->name);
         skip();
     }
 }
@@ -658,9 +676,11 @@ static void fill_g0(double *g0, size_t m, ts_rng *rng)
 }
 
 /* One shape through the fused pass, g (from g0, between canaries) or none. */
-static void check_fused_shape(size_t n, size_t m, size_t ldx, int with_gradient,
-                              size_t fail_on, ts_rng *rng)
+static void check_fused_shape(const fused_path *fp, size_t n, size_t m, size_t ldx,
+                              int with_gradient, size_t fail_on, ts_rng *rng)
 {
+    char what[64];
+    snprintf(what, sizeof what, "%s%s", fp->name, with_gradient ? "" : " (no g)");
     const size_t count = x_count(n, m, ldx);
     double *x = ts_alloc_doubles(count);
     double *w = ts_alloc_doubles(m);
@@ -681,18 +701,17 @@ static void check_fused_shape(size_t n, size_t m, size_t ldx, int with_gradient,
     double *w_copy = ts_alloc_doubles(m);
     memcpy(x_copy, x, count * sizeof *x);
     memcpy(w_copy, w, m * sizeof *w);
-    check_fused(x, n, m, ldx, w, b, y, g0, with_gradient ? g : NULL, fail_on,
-                with_gradient ? "avx512 fused" : "avx512 fused (no g)");
+    check_fused(fp, x, n, m, ldx, w, b, y, g0, with_gradient ? g : NULL, fail_on, what);
     if (!with_gradient && memcmp(g, g0, m * sizeof *g) != 0) {
-        print_error("avx512 fused (no g): n_rows=%zu m=%zu ldx=%zu: g written\n", n, m, ldx);
+        print_error("%s: n_rows=%zu m=%zu ldx=%zu: g written\n", what, n, m, ldx);
         fail();
     }
     if (memcmp(x_copy, x, count * sizeof *x) != 0 || memcmp(w_copy, w, m * sizeof *w) != 0) {
-        print_error("avx512 fused: n_rows=%zu m=%zu ldx=%zu: X or w written\n", n, m, ldx);
+        print_error("%s: n_rows=%zu m=%zu ldx=%zu: X or w written\n", what, n, m, ldx);
         fail();
     }
-    check_canaries(buffer, CANARY, "avx512 fused", n, m, ldx);
-    check_canaries(g + m, CANARY, "avx512 fused", n, m, ldx);
+    check_canaries(buffer, CANARY, what, n, m, ldx);
+    check_canaries(g + m, CANARY, what, n, m, ldx);
     free(w_copy);
     free(x_copy);
     free(buffer);
@@ -706,9 +725,9 @@ static void check_fused_shape(size_t n, size_t m, size_t ldx, int with_gradient,
  * GDI_FUSED_MAX_FEATURES, rows packed and padded. */
 static const size_t fused_extra_rows[] = {31, 32, 33, 48};
 
-static void fused_sweep(int with_gradient, unsigned long long seed)
+static void fused_sweep(const fused_path *fp, int with_gradient, unsigned long long seed)
 {
-    skip_unless_fused_usable();
+    skip_unless_fused_usable(fp);
     ts_rng rng;
     ts_rng_seed(&rng, seed);
     const size_t n_rows_cases = N_ELEMS(sweep_rows) + N_ELEMS(fused_extra_rows);
@@ -721,48 +740,73 @@ static void fused_sweep(int with_gradient, unsigned long long seed)
                 continue;
             }
             for (size_t pad = 0; pad <= 3; pad += 3) {
-                check_fused_shape(n, m, m + pad, with_gradient, 0, &rng);
+                check_fused_shape(fp, n, m, m + pad, with_gradient, 0, &rng);
             }
         }
     }
 }
 
-static void test_row_kernels__fused_matches_separate_kernels(void **state)
+static void test_row_kernels__avx512_fused_matches_separate_kernels(void **state)
 {
     (void)state;
-    fused_sweep(1, 51);
+    fused_sweep(&fused_paths[FUSED_AVX512], 1, 51);
 }
 
-static void test_row_kernels__fused_without_gradient(void **state)
+static void test_row_kernels__avx2_fused_matches_separate_kernels(void **state)
 {
     (void)state;
-    fused_sweep(0, 52);
+    fused_sweep(&fused_paths[FUSED_AVX2], 1, 51);
+}
+
+static void test_row_kernels__avx512_fused_without_gradient(void **state)
+{
+    (void)state;
+    fused_sweep(&fused_paths[FUSED_AVX512], 0, 52);
+}
+
+static void test_row_kernels__avx2_fused_without_gradient(void **state)
+{
+    (void)state;
+    fused_sweep(&fused_paths[FUSED_AVX2], 0, 52);
 }
 
 /* 40 rows (groups of 16, 16, 8), 50 features: the residual fails on its
  * 2nd call (and, around it, the 1st and the last). */
-static void test_row_kernels__fused_stops_at_residual_error(void **state)
+static void fused_stops_at_residual_error(const fused_path *fp)
 {
-    (void)state;
-    skip_unless_fused_usable();
+    skip_unless_fused_usable(fp);
     ts_rng rng;
     ts_rng_seed(&rng, 53);
     for (size_t fail_on = 1; fail_on <= 3; ++fail_on) {
         for (size_t pad = 0; pad <= 3; pad += 3) {
-            check_fused_shape(40, 50, 50 + pad, 1, fail_on, &rng);
-            check_fused_shape(40, 50, 50 + pad, 0, fail_on, &rng);
+            check_fused_shape(fp, 40, 50, 50 + pad, 1, fail_on, &rng);
+            check_fused_shape(fp, 40, 50, 50 + pad, 0, fail_on, &rng);
         }
     }
+}
+
+static void test_row_kernels__avx512_fused_stops_at_residual_error(void **state)
+{
+    (void)state;
+    fused_stops_at_residual_error(&fused_paths[FUSED_AVX512]);
+}
+
+static void test_row_kernels__avx2_fused_stops_at_residual_error(void **state)
+{
+    (void)state;
+    fused_stops_at_residual_error(&fused_paths[FUSED_AVX2]);
 }
 
 /* X, w and g end at a guard page (feature counts mostly not multiples of
  * 8): the fused pass must not fault (its prefetches past the end of X do
  * not) and gives the bits of the separate kernels. */
-static void test_row_kernels__fused_loads_stop_at_row_end(void **state)
+static void fused_loads_stop_at_row_end(const fused_path *fp)
 {
-    (void)state;
 #if defined(__linux__)
-    skip_unless_fused_usable();
+    skip_unless_fused_usable(fp);
+    char what[64], what_no_g[64];
+    snprintf(what, sizeof what, "%s (guarded)", fp->name);
+    snprintf(what_no_g, sizeof what_no_g, "%s (guarded, no g)", fp->name);
     static const size_t rows[] = {1, 7, 8, 9, 16, 17, 33, 65};
     static const size_t features[] = {1, 3, 7, 8, 9, 15, 17, 50, 65, 127, 128};
     ts_rng rng;
@@ -782,10 +826,8 @@ static void test_row_kernels__fused_loads_stop_at_row_end(void **state)
                 ts_fill(y, n, -1.0, 1.0, &rng);
                 fill_g0(g0, m, &rng);
                 memcpy(gg.data, g0, m * sizeof *g0);
-                check_fused(gx.data, n, m, ldx, gw.data, 0.25, y, g0, gg.data, 0,
-                            "avx512 fused (guarded)");
-                check_fused(gx.data, n, m, ldx, gw.data, 0.25, y, g0, NULL, 0,
-                            "avx512 fused (guarded, no g)");
+                check_fused(fp, gx.data, n, m, ldx, gw.data, 0.25, y, g0, gg.data, 0, what);
+                check_fused(fp, gx.data, n, m, ldx, gw.data, 0.25, y, g0, NULL, 0, what_no_g);
                 free(g0);
                 free(y);
                 ts_guarded_free(&gg);
@@ -795,8 +837,21 @@ static void test_row_kernels__fused_loads_stop_at_row_end(void **state)
         }
     }
 #else
+    (void)fp;
     skip();
 #endif
+}
+
+static void test_row_kernels__avx512_fused_loads_stop_at_row_end(void **state)
+{
+    (void)state;
+    fused_loads_stop_at_row_end(&fused_paths[FUSED_AVX512]);
+}
+
+static void test_row_kernels__avx2_fused_loads_stop_at_row_end(void **state)
+{
+    (void)state;
+    fused_loads_stop_at_row_end(&fused_paths[FUSED_AVX2]);
 }
 
 int main(void)
@@ -815,10 +870,14 @@ int main(void)
         cmocka_unit_test(test_row_kernels__avx2_same_bits_each_call),
         cmocka_unit_test(test_row_kernels__avx512_row_bits_independent_of_grouping),
         cmocka_unit_test(test_row_kernels__avx2_row_bits_independent_of_grouping),
-        cmocka_unit_test(test_row_kernels__fused_matches_separate_kernels),
-        cmocka_unit_test(test_row_kernels__fused_stops_at_residual_error),
-        cmocka_unit_test(test_row_kernels__fused_without_gradient),
-        cmocka_unit_test(test_row_kernels__fused_loads_stop_at_row_end),
+        cmocka_unit_test(test_row_kernels__avx512_fused_matches_separate_kernels),
+        cmocka_unit_test(test_row_kernels__avx2_fused_matches_separate_kernels),
+        cmocka_unit_test(test_row_kernels__avx512_fused_stops_at_residual_error),
+        cmocka_unit_test(test_row_kernels__avx2_fused_stops_at_residual_error),
+        cmocka_unit_test(test_row_kernels__avx512_fused_without_gradient),
+        cmocka_unit_test(test_row_kernels__avx2_fused_without_gradient),
+        cmocka_unit_test(test_row_kernels__avx512_fused_loads_stop_at_row_end),
+        cmocka_unit_test(test_row_kernels__avx2_fused_loads_stop_at_row_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

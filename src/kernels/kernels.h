@@ -217,7 +217,9 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
  * of GDI_FUSED_ROWS doubles. z and g get the same bits as from
  * gdi_avx512_affine_rows and gdi_avx512_accumulate_xt_r on the same rows.
  * Stops at, and returns, the first status other than GD_OK the residual
- * returns (g then holds the groups before it). */
+ * returns (g then holds the groups before it). In a build without the
+ * AVX-512 loops: the same groups and calls through gdi_affine_rows and
+ * gdi_accumulate_xt_r (never called there through onepass.c). */
 #define GDI_FUSED_ROWS ((size_t)16)
 #define GDI_FUSED_MAX_FEATURES ((size_t)256)
 typedef gd_status (*gdi_rows_residual_fn)(void *ctx, size_t first, size_t n_rows, double *z);
@@ -230,6 +232,17 @@ void gdi_avx2_affine_rows(const double *x, size_t n_rows, size_t n_features, siz
                           const double *w, double b, double *out);
 void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                               const double *r, double *g);
+/* The same fused sweep in AVX2+FMA (avx2.c), for CPUs without AVX-512:
+ * gdi_avx2_fused_usable(m) is m ≤ GDI_FUSED_MAX_FEATURES and
+ * gdi_avx2_usable(). Same contract as gdi_avx512_fused_rows, with the bits
+ * of gdi_avx2_affine_rows and gdi_avx2_accumulate_xt_r on the same rows. In
+ * a build without its loops, as gdi_avx512_fused_rows in one without those,
+ * the same groups and calls through gdi_affine_rows / gdi_accumulate_xt_r
+ * (never called there through onepass.c). */
+int gdi_avx2_fused_usable(size_t n_features);
+gd_status gdi_avx2_fused_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                              const double *w, double b, double *z, double *g,
+                              gdi_rows_residual_fn residual, void *ctx);
 /* The k-output pair in AVX-512 (avx512_multi.c): Z = XW + 1bᵀ and G += XᵀR
  * as gdi_affine_rows_multi / gdi_accumulate_xt_r_multi below, but with the
  * weights wt and the gradient gt transposed (n_outputs rows of n_features,

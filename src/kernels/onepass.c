@@ -7,9 +7,9 @@
  * for softmax — or with AVX2 avx2.c for one output), the residual in place
  * of Z, then Xᵀ R of the block into the chunk's own partial gradient while
  * the block is still in cache; X is read from memory once. One output on
- * a CPU with AVX-512 and m ≤ GDI_FUSED_MAX_FEATURES: the same three steps
- * a group of 16 rows at a time instead, in one sweep over the chunk
- * (gdi_avx512_fused_rows).
+ * a CPU with AVX-512 or AVX2+FMA and m ≤ GDI_FUSED_MAX_FEATURES: the same
+ * three steps a group of 16 rows at a time instead, in one sweep over the
+ * chunk (gdi_avx512_fused_rows, else gdi_avx2_fused_rows).
  * The caller then adds the partials in chunk order, so a given T gives the
  * same bits every time. Workspace: one slab per chunk, from the caller's work
  * (no allocation here). */
@@ -172,7 +172,7 @@ static double *slab_of(const affine_task *task, size_t chunk)
     return line_start(task->work) + chunk * task->layout.slab;
 }
 
-/* The residual of rows of a chunk, for gdi_avx512_fused_rows: the model's,
+/* The residual of rows of a chunk, for the fused sweeps: the model's,
  * with the chunk's sums. */
 typedef struct fused_chunk {
     const gdi_affine_model *model;
@@ -226,17 +226,21 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
     }
     double loss = 0.0;
     double weight_sum = 0.0;
-    /* Narrow rows, one output, AVX-512: the whole chunk in one fused sweep,
-     * z, residual and Xᵀr a group of GDI_FUSED_ROWS rows at a time, in the
-     * Z block (it needs min(GDI_FUSED_ROWS, chunk rows) doubles; a block
-     * of at least GDI_FUSED_ROWS rows, or of all n_rows, holds them). */
-    const int fused =
-        k == 1 && task->shape.rows >= GDI_FUSED_ROWS && gdi_avx512_fused_usable(m);
+    /* Narrow rows, one output, AVX-512 or else AVX2+FMA: the whole chunk in
+     * one fused sweep, z, residual and Xᵀr a group of GDI_FUSED_ROWS rows at
+     * a time, in the Z block (it needs min(GDI_FUSED_ROWS, chunk rows)
+     * doubles; a block of at least GDI_FUSED_ROWS rows, or of all n_rows,
+     * holds them). */
+    const int fused_shape = k == 1 && task->shape.rows >= GDI_FUSED_ROWS;
+    const int fused512 = fused_shape && gdi_avx512_fused_usable(m);
+    const int fused = fused512 || (fused_shape && gdi_avx2_fused_usable(m));
     if (fused) {
         fused_chunk sums = {model, data, row_begin, &loss, intercept};
         const gd_status status =
-            gdi_avx512_fused_rows(data->x + row_begin * ldx, row_end - row_begin, m, ldx, w,
-                                  b[0], z, g, fused_residual, &sums);
+            fused512 ? gdi_avx512_fused_rows(data->x + row_begin * ldx, row_end - row_begin, m,
+                                             ldx, w, b[0], z, g, fused_residual, &sums)
+                     : gdi_avx2_fused_rows(data->x + row_begin * ldx, row_end - row_begin, m,
+                                           ldx, w, b[0], z, g, fused_residual, &sums);
         if (status != GD_OK) {
             return status;
         }
