@@ -100,16 +100,24 @@ dot1(const double *row, const double *w, size_t full, int has_tail, __m256i tail
 /* g += Σ r_q x_q over the 8 rows at `rows`, rows in order (a row's terms
  * reach g in the same order alone or in a group). Rows [pf_from, 8) at
  * `ahead` (an address) are asked for into L2 meanwhile, once per 64 bytes
- * (every other 4-double step). */
+ * (every other 4-double step); with `wide`, instead, the start of the 8
+ * rows at `ahead`, one line a step spread over those rows (line L: row
+ * L mod 8, its (L / 8)-th 64 bytes), as avx512.c. */
 static inline __attribute__((always_inline)) void
 sweep8(const double *rows, size_t ldx, size_t full, int has_tail, __m256i tail, const double *r,
-       double *g, uintptr_t ahead, size_t pf_from)
+       double *g, uintptr_t ahead, size_t pf_from, int wide)
 {
     __m256d coef[8];
     for (size_t q = 0; q < 8; ++q) {
         coef[q] = _mm256_set1_pd(r[q]);
     }
     for (size_t j = 0; j < full; j += 4) {
+        if (wide) {
+            const size_t line = j / 4;
+            _mm_prefetch(
+                (const char *)(ahead + ((line % 8) * ldx + line / 8 * 8) * sizeof(double)),
+                _MM_HINT_T1);
+        }
         __m256d gj = _mm256_loadu_pd(g + j);
         for (size_t q = 0; q < 8; ++q) {
             if (q >= pf_from && j % 8 == 0) {
@@ -191,31 +199,10 @@ void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features,
         const double *rows = x + i * ldx;
         /* An address, not a pointer into X: those rows may lie past its end. */
         const uintptr_t next = (uintptr_t)(rows) + 8 * ldx * sizeof(double);
-        if (!ahead) { /* the same sweep, without (narrower rows) */
-            sweep8(rows, ldx, full, has_tail, tail, r + i, g, next, 8);
-            continue;
-        }
-        __m256d coef[8];
-        for (size_t q = 0; q < 8; ++q) {
-            coef[q] = _mm256_set1_pd(r[i + q]);
-        }
-        for (size_t j = 0; j < full; j += 4) {
-            const size_t line = j / 4;
-            _mm_prefetch(
-                (const char *)(next + ((line % 8) * ldx + line / 8 * 8) * sizeof(double)),
-                _MM_HINT_T1);
-            __m256d gj = _mm256_loadu_pd(g + j);
-            for (size_t q = 0; q < 8; ++q) {
-                gj = _mm256_fmadd_pd(coef[q], _mm256_loadu_pd(rows + q * ldx + j), gj);
-            }
-            _mm256_storeu_pd(g + j, gj);
-        }
-        if (has_tail) {
-            __m256d gj = _mm256_maskload_pd(g + full, tail);
-            for (size_t q = 0; q < 8; ++q) {
-                gj = _mm256_fmadd_pd(coef[q], _mm256_maskload_pd(rows + q * ldx + full, tail), gj);
-            }
-            _mm256_maskstore_pd(g + full, tail, gj);
+        if (ahead) {
+            sweep8(rows, ldx, full, has_tail, tail, r + i, g, next, 8, 1);
+        } else { /* the same sweep, without (narrower rows) */
+            sweep8(rows, ldx, full, has_tail, tail, r + i, g, next, 8, 0);
         }
     }
     for (; i < n_rows; ++i) {
@@ -265,7 +252,7 @@ gd_status gdi_avx2_fused_rows(const double *x, size_t n_rows, size_t n_features,
         }
         for (q = 0; q + 8 <= count; q += 8) {
             sweep8(rows + q * ldx, ldx, full, has_tail, tail, z + q, g,
-                   ahead + q * ldx * sizeof(double), 4);
+                   ahead + q * ldx * sizeof(double), 4, 0);
         }
         for (; q < count; ++q) {
             sweep1(rows + q * ldx, full, has_tail, tail, z[q], g);

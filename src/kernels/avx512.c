@@ -93,16 +93,24 @@ static inline double dot1(const double *row, const double *w, size_t full, __mma
 
 /* g += Σ r_q x_q over the 8 rows at `rows`, rows in order (a row's terms
  * reach g in the same order alone or in a group). Rows [pf_from, 8) at
- * `ahead` are asked for into L2 meanwhile, one request per 64 bytes. */
+ * `ahead` are asked for into L2 meanwhile, one request per 64 bytes; with
+ * `wide`, instead, the start of the 8 rows at `ahead`, two lines a step
+ * spread over those rows (line L: row L mod 8, its (L / 8)-th 64 bytes;
+ * gdi_avx512_accumulate_xt_r says why). */
 static inline __attribute__((always_inline)) void
 sweep8(const double *rows, size_t ldx, size_t full, __mmask8 tail, const double *r, double *g,
-       uintptr_t ahead, size_t pf_from)
+       uintptr_t ahead, size_t pf_from, int wide)
 {
     __m512d coef[8];
     for (size_t q = 0; q < 8; ++q) {
         coef[q] = _mm512_set1_pd(r[q]);
     }
     for (size_t j = 0; j < full; j += 8) {
+        for (size_t line = j / 4; wide && line < j / 4 + 2; ++line) {
+            _mm_prefetch(
+                (const char *)(ahead + ((line % 8) * ldx + line / 8 * 8) * sizeof(double)),
+                _MM_HINT_T1);
+        }
         __m512d gj = _mm512_loadu_pd(g + j);
         for (size_t q = 0; q < 8; ++q) {
             if (q >= pf_from) {
@@ -192,33 +200,10 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
         const double *rows = x + i * ldx;
         /* An address, not a pointer into X: those rows may lie past its end. */
         const uintptr_t next = (uintptr_t)(rows) + 8 * ldx * sizeof(double);
-        if (!ahead) {
-            sweep8(rows, ldx, full, tail, r + i, g, next, 8);
-            continue;
-        }
-        __m512d coef[8];
-        for (size_t q = 0; q < 8; ++q) {
-            coef[q] = _mm512_set1_pd(r[i + q]);
-        }
-        for (size_t j = 0; j < full; j += 8) {
-            for (size_t line = j / 4; line < j / 4 + 2; ++line) {
-                _mm_prefetch(
-                    (const char *)(next + ((line % 8) * ldx + line / 8 * 8) * sizeof(double)),
-                    _MM_HINT_T1);
-            }
-            __m512d gj = _mm512_loadu_pd(g + j);
-            for (size_t q = 0; q < 8; ++q) {
-                gj = _mm512_fmadd_pd(coef[q], _mm512_loadu_pd(rows + q * ldx + j), gj);
-            }
-            _mm512_storeu_pd(g + j, gj);
-        }
-        if (tail != 0) {
-            __m512d gj = _mm512_maskz_loadu_pd(tail, g + full);
-            for (size_t q = 0; q < 8; ++q) {
-                gj = _mm512_fmadd_pd(coef[q], _mm512_maskz_loadu_pd(tail, rows + q * ldx + full),
-                                     gj);
-            }
-            _mm512_mask_storeu_pd(g + full, tail, gj);
+        if (ahead) {
+            sweep8(rows, ldx, full, tail, r + i, g, next, 8, 1);
+        } else { /* the same sweep, without (narrower rows) */
+            sweep8(rows, ldx, full, tail, r + i, g, next, 8, 0);
         }
     }
     for (; i < n_rows; ++i) {
@@ -264,7 +249,7 @@ gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_feature
         }
         for (q = 0; q + 8 <= count; q += 8) {
             sweep8(rows + q * ldx, ldx, full, tail, z + q, g,
-                   ahead + q * ldx * sizeof(double), 4);
+                   ahead + q * ldx * sizeof(double), 4, 0);
         }
         for (; q < count; ++q) {
             sweep1(rows + q * ldx, full, tail, z[q], g);
