@@ -268,6 +268,65 @@ static void test_logistic__objective_and_gradient_match_direct_loops(void **stat
     ts_sample_free(&s);
 }
 
+/* The loss of many rows keeps its rounding small: 200000 rows of 3 features
+ * (16 random rows repeated, so that every group of 16 rows has the same sum
+ * and the rounding of a long running sum piles up in one direction instead
+ * of averaging out), per-row losses O(1), against log(1 + e^z) − yz per row
+ * in long double, summed with compensation. The one-pass sweep adds a
+ * group's sum to those of the 63 groups around it before the chunk's total
+ * (src/kernels/onepass.c, FUSED_SUM_GROUPS): measured within 3.6e-15 (one
+ * thread) and 2.2e-15 (two). With every group's sum straight into the
+ * chunk's total (84094b6) it was 1.3e-13 and 1.1e-13, 12500 and 6250 terms
+ * a running sum; the bound sits about 5x from either. */
+#define MANY_ROWS ((size_t)200000)
+#define MANY_M 3
+#define MANY_PERIOD ((size_t)16) /* random rows, then repeated */
+#define MANY_ROWS_REL_TOL 2e-14
+
+static void test_logistic__loss_of_many_rows_keeps_rounding_small(void **state)
+{
+    (void)state;
+    static const double theta[MANY_M + 1] = {0.3, 1.0, -0.8, 0.5};
+    ts_sample s;
+    assert_int_equal(ts_sample_alloc(&s, MANY_ROWS, MANY_M, MANY_M), 0);
+    ts_rng rng;
+    ts_rng_seed(&rng, 20261127u);
+    long double sum = 0.0L, carry = 0.0L; /* Kahan */
+    for (size_t i = 0; i < MANY_ROWS; ++i) {
+        const int drawn = i < MANY_PERIOD; /* later rows repeat these */
+        long double z = theta[0];
+        for (size_t j = 0; j < MANY_M; ++j) {
+            s.x[i * MANY_M + j] = drawn ? ts_rng_uniform(&rng, -2.0, 2.0)
+                                        : s.x[(i % MANY_PERIOD) * MANY_M + j];
+            z += (long double)theta[j + 1] * s.x[i * MANY_M + j];
+        }
+        s.y[i] = !drawn ? s.y[i % MANY_PERIOD]
+                 : ts_rng_uniform(&rng, 0.0, 1.0) < 1.0 / (1.0 + exp(-(double)z)) ? 1.0 : 0.0;
+        const long double term = log1pexp(z) - (long double)s.y[i] * z - carry;
+        const long double next = sum + term;
+        carry = (next - sum) - term;
+        sum = next;
+    }
+    const double expected = (double)(sum / (long double)MANY_ROWS);
+    gd_data data;
+    ts_sample_view(&s, 0, &data);
+    for (unsigned threads = 1; threads <= 2; ++threads) {
+        gd_model model;
+        assert_int_equal(gd_model_logistic(&model, MANY_M, 0.0), GD_OK);
+        model.n_threads = threads;
+        double grad[MANY_M + 1];
+        const double with_grad = model_loss_grad(&model, &data, theta, grad);
+        const double alone = model_loss_grad(&model, &data, theta, NULL);
+        print_message("logistic %u thread(s): loss %.17g, rel. error %.3g"
+                      " (%.3g without gradient)\n",
+                      threads, with_grad, ts_rel_diff(with_grad, expected),
+                      ts_rel_diff(alone, expected));
+        assert_true(ts_rel_diff(with_grad, expected) < MANY_ROWS_REL_TOL);
+        assert_true(ts_rel_diff(alone, expected) < MANY_ROWS_REL_TOL);
+    }
+    ts_sample_free(&s);
+}
+
 /* gd_predict gives σ(wᵀx + b), crossing block boundaries with padded rows. */
 static void test_logistic__predict_is_sigmoid_of_margin(void **state)
 {
@@ -694,6 +753,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_logistic__gradient_matches_central_differences),
         cmocka_unit_test(test_logistic__objective_and_gradient_match_direct_loops),
+        cmocka_unit_test(test_logistic__loss_of_many_rows_keeps_rounding_small),
         cmocka_unit_test(test_logistic__predict_is_sigmoid_of_margin),
         cmocka_unit_test(test_logistic__extreme_margins_stay_finite),
         cmocka_unit_test(test_logistic__every_row_accurate_over_all_margins),
