@@ -14,10 +14,11 @@
  *    residual once per group of GDI_FUSED_ROWS rows in order (first 0, 16,
  *    32, …, the last group shorter, none for 0 rows), hand it the same z
  *    bits as their ISA's affine_rows and leave g with the same bits as its
- *    accumulate_xt_r on the residuals, writing nothing around g
- *    or past its GDI_FUSED_ROWS scratch; it stops at the residual's first
- *    error (g then holds the groups before it), write no g when g is NULL,
- *    and do not fault on X, w and g that end at a PROT_NONE page.
+ *    accumulate_xt_r on the residuals, writing nothing around g or past
+ *    a scratch of min(GDI_FUSED_ROWS, n_rows) doubles; they stop at the
+ *    residual's first error (g then holds the groups before it), write no g
+ *    when g is NULL, and do not fault on X, w and g that end at a
+ *    PROT_NONE page.
  * A path's checks skip where its usable() is 0 (valgrind: no AVX-512, so
  * there the AVX2 ones run). */
 #if defined(__linux__)
@@ -566,10 +567,13 @@ static void check_fused(const fused_path *fp, const double *x, size_t n, size_t 
     const size_t summed = fail_on == 0 || fail_on > groups ? n : (fail_on - 1) * GDI_FUSED_ROWS;
     const gd_status expected_status = fail_on == 0 || fail_on > groups ? GD_OK : GD_ERR_LABEL;
 
-    double *scratch_buffer = ts_alloc_doubles(GDI_FUSED_ROWS + 2 * CANARY);
+    /* min(GDI_FUSED_ROWS, n) doubles: all a one-thread evaluation's Z block
+     * holds when n < GDI_FUSED_ROWS. */
+    const size_t scratch_len = n < GDI_FUSED_ROWS ? n : GDI_FUSED_ROWS;
+    double *scratch_buffer = ts_alloc_doubles(scratch_len + 2 * CANARY);
     double *scratch = scratch_buffer + CANARY;
     ts_fill_canaries(scratch_buffer, CANARY);
-    ts_fill_canaries(scratch + GDI_FUSED_ROWS, CANARY);
+    ts_fill_canaries(scratch + scratch_len, CANARY);
     double *seen_z = ts_alloc_doubles(n);
     for (size_t i = 0; i < n; ++i) {
         seen_z[i] = NAN; /* a row the residual never saw fails below */
@@ -651,7 +655,7 @@ static void check_fused(const fused_path *fp, const double *x, size_t n, size_t 
         free(g_ref);
     }
     check_canaries(scratch_buffer, CANARY, what, n, m, ldx);
-    check_canaries(scratch + GDI_FUSED_ROWS, CANARY, what, n, m, ldx);
+    check_canaries(scratch + scratch_len, CANARY, what, n, m, ldx);
     free(r_ref);
     free(z_ref);
     free(seen_z);

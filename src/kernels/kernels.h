@@ -214,7 +214,8 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
  * of the group, rows, z), which turns z into r in place, then g += X_Gᵀ r
  * while the group is still in L1 (skipped when g is NULL) — X is read from
  * memory once, with no burst of in-cache work between its loads. z: scratch
- * of GDI_FUSED_ROWS doubles. z and g get the same bits as from
+ * of min(GDI_FUSED_ROWS, n_rows) doubles (only z[0, rows of the group) is
+ * written). z and g get the same bits as from
  * gdi_avx512_affine_rows and gdi_avx512_accumulate_xt_r on the same rows.
  * Stops at, and returns, the first status other than GD_OK the residual
  * returns (g then holds the groups before it). In a build without the
