@@ -133,65 +133,24 @@ static void test_linear__objective_and_gradient_match_direct_loops(void **state)
  * thread) and 4.0e-16 (two). With every group's sum straight into the
  * chunk's total (84094b6) it was 1.1e-13 and 9.4e-14; the bound sits about
  * 5x from either. */
-#define MANY_ROWS ((size_t)200000)
-#define MANY_M 3
-#define MANY_PERIOD ((size_t)16) /* random rows, then repeated */
 #define MANY_ROWS_REL_TOL 2e-14
 
-/* The library's loss on n_threads threads, with the gradient or without. */
-static double many_rows_loss(const gd_data *data, unsigned n_threads, const double *theta,
-                             int with_grad)
+static double many_rows_label(long double z, ts_rng *rng)
 {
-    gd_model model;
-    assert_int_equal(gd_model_linear(&model, MANY_M, 0.0), GD_OK);
-    model.n_threads = n_threads;
-    const size_t work_doubles = model.work_size != NULL ? model.work_size(&model, data->n_rows) : 0;
-    double *work = malloc((work_doubles + 1) * sizeof *work);
-    assert_non_null(work);
-    double loss = NAN, grad[MANY_M + 1];
-    assert_int_equal(model.loss_grad(&model, theta, data, &loss, with_grad ? grad : NULL, work),
-                     GD_OK);
-    free(work);
-    return loss;
+    return (double)z + ts_rng_uniform(rng, -2.0, 2.0);
+}
+
+static long double many_rows_row_loss(long double z, double y)
+{
+    const long double r = z - (long double)y;
+    return 0.5L * r * r;
 }
 
 static void test_linear__loss_of_many_rows_keeps_rounding_small(void **state)
 {
     (void)state;
-    static const double theta[MANY_M + 1] = {0.3, 1.0, -0.8, 0.5};
-    ts_sample s;
-    assert_int_equal(ts_sample_alloc(&s, MANY_ROWS, MANY_M, MANY_M), 0);
-    ts_rng rng;
-    ts_rng_seed(&rng, 20261127u);
-    long double sum = 0.0L, carry = 0.0L; /* Kahan */
-    for (size_t i = 0; i < MANY_ROWS; ++i) {
-        const int drawn = i < MANY_PERIOD; /* later rows repeat these */
-        long double z = theta[0];
-        for (size_t j = 0; j < MANY_M; ++j) {
-            s.x[i * MANY_M + j] = drawn ? ts_rng_uniform(&rng, -2.0, 2.0)
-                                        : s.x[(i % MANY_PERIOD) * MANY_M + j];
-            z += (long double)theta[j + 1] * s.x[i * MANY_M + j];
-        }
-        s.y[i] = drawn ? (double)z + ts_rng_uniform(&rng, -2.0, 2.0) : s.y[i % MANY_PERIOD];
-        const long double r = z - (long double)s.y[i];
-        const long double term = 0.5L * r * r - carry;
-        const long double next = sum + term;
-        carry = (next - sum) - term;
-        sum = next;
-    }
-    const double expected = (double)(sum / (long double)MANY_ROWS);
-    gd_data data;
-    ts_sample_view(&s, 0, &data);
-    for (unsigned threads = 1; threads <= 2; ++threads) {
-        const double with_grad = many_rows_loss(&data, threads, theta, 1);
-        const double alone = many_rows_loss(&data, threads, theta, 0);
-        print_message("linear %u thread(s): loss %.17g, rel. error %.3g (%.3g without gradient)\n",
-                      threads, with_grad, ts_rel_diff(with_grad, expected),
-                      ts_rel_diff(alone, expected));
-        assert_true(ts_rel_diff(with_grad, expected) < MANY_ROWS_REL_TOL);
-        assert_true(ts_rel_diff(alone, expected) < MANY_ROWS_REL_TOL);
-    }
-    ts_sample_free(&s);
+    assert_true(ts_loss_rounding_error("linear", gd_model_linear, many_rows_label, many_rows_row_loss) <
+                MANY_ROWS_REL_TOL);
 }
 
 static void test_linear__predict_equals_xw_plus_b(void **state)

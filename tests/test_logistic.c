@@ -278,53 +278,24 @@ static void test_logistic__objective_and_gradient_match_direct_loops(void **stat
  * thread) and 2.2e-15 (two). With every group's sum straight into the
  * chunk's total (84094b6) it was 1.3e-13 and 1.1e-13, 12500 and 6250 terms
  * a running sum; the bound sits about 5x from either. */
-#define MANY_ROWS ((size_t)200000)
-#define MANY_M 3
-#define MANY_PERIOD ((size_t)16) /* random rows, then repeated */
 #define MANY_ROWS_REL_TOL 2e-14
+
+static double many_rows_label(long double z, ts_rng *rng)
+{
+    return ts_rng_uniform(rng, 0.0, 1.0) < 1.0 / (1.0 + exp(-(double)z)) ? 1.0 : 0.0;
+}
+
+/* softplus(z) − y·z. */
+static long double many_rows_row_loss(long double z, double y)
+{
+    return log1pexp(z) - (long double)y * z;
+}
 
 static void test_logistic__loss_of_many_rows_keeps_rounding_small(void **state)
 {
     (void)state;
-    static const double theta[MANY_M + 1] = {0.3, 1.0, -0.8, 0.5};
-    ts_sample s;
-    assert_int_equal(ts_sample_alloc(&s, MANY_ROWS, MANY_M, MANY_M), 0);
-    ts_rng rng;
-    ts_rng_seed(&rng, 20261127u);
-    long double sum = 0.0L, carry = 0.0L; /* Kahan */
-    for (size_t i = 0; i < MANY_ROWS; ++i) {
-        const int drawn = i < MANY_PERIOD; /* later rows repeat these */
-        long double z = theta[0];
-        for (size_t j = 0; j < MANY_M; ++j) {
-            s.x[i * MANY_M + j] = drawn ? ts_rng_uniform(&rng, -2.0, 2.0)
-                                        : s.x[(i % MANY_PERIOD) * MANY_M + j];
-            z += (long double)theta[j + 1] * s.x[i * MANY_M + j];
-        }
-        s.y[i] = !drawn ? s.y[i % MANY_PERIOD]
-                 : ts_rng_uniform(&rng, 0.0, 1.0) < 1.0 / (1.0 + exp(-(double)z)) ? 1.0 : 0.0;
-        const long double term = log1pexp(z) - (long double)s.y[i] * z - carry;
-        const long double next = sum + term;
-        carry = (next - sum) - term;
-        sum = next;
-    }
-    const double expected = (double)(sum / (long double)MANY_ROWS);
-    gd_data data;
-    ts_sample_view(&s, 0, &data);
-    for (unsigned threads = 1; threads <= 2; ++threads) {
-        gd_model model;
-        assert_int_equal(gd_model_logistic(&model, MANY_M, 0.0), GD_OK);
-        model.n_threads = threads;
-        double grad[MANY_M + 1];
-        const double with_grad = model_loss_grad(&model, &data, theta, grad);
-        const double alone = model_loss_grad(&model, &data, theta, NULL);
-        print_message("logistic %u thread(s): loss %.17g, rel. error %.3g"
-                      " (%.3g without gradient)\n",
-                      threads, with_grad, ts_rel_diff(with_grad, expected),
-                      ts_rel_diff(alone, expected));
-        assert_true(ts_rel_diff(with_grad, expected) < MANY_ROWS_REL_TOL);
-        assert_true(ts_rel_diff(alone, expected) < MANY_ROWS_REL_TOL);
-    }
-    ts_sample_free(&s);
+    assert_true(ts_loss_rounding_error("logistic", gd_model_logistic, many_rows_label, many_rows_row_loss) <
+                MANY_ROWS_REL_TOL);
 }
 
 /* gd_predict gives σ(wᵀx + b), crossing block boundaries with padded rows. */

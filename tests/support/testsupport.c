@@ -355,6 +355,80 @@ void ts_sample_free(ts_sample *s)
     s->x = s->y = s->weights = NULL;
 }
 
+/* The sample of ts_loss_rounding_error: the mean of loss(z, y) over it. */
+static double periodic_sample(ts_sample *s, size_t period, const double *theta, ts_label_fn label,
+                              ts_row_loss_fn loss, unsigned long long seed)
+{
+    ts_rng rng;
+    ts_rng_seed(&rng, seed);
+    const size_t m = s->m;
+    long double sum = 0.0L, comp = 0.0L; /* Neumaier */
+    for (size_t i = 0; i < s->n_rows; ++i) {
+        const int drawn = i < period;
+        long double z = theta[0];
+        for (size_t j = 0; j < m; ++j) {
+            s->x[i * m + j] = drawn ? ts_rng_uniform(&rng, -2.0, 2.0) : s->x[(i % period) * m + j];
+            z += (long double)theta[j + 1] * s->x[i * m + j];
+        }
+        s->y[i] = drawn ? label(z, &rng) : s->y[i % period];
+        const long double term = loss(z, s->y[i]);
+        const long double t = sum + term;
+        comp += fabsl(sum) >= fabsl(term) ? (sum - t) + term : (term - t) + sum;
+        sum = t;
+    }
+    return (double)((sum + comp) / (long double)s->n_rows);
+}
+
+/* The library's loss on data against expected (ts_loss_rounding_error). */
+static double loss_error(const char *what, ts_model_ctor make, const gd_data *data,
+                         const double *theta, double expected)
+{
+    double worst = 0.0;
+    for (unsigned threads = 1; threads <= 2; ++threads) {
+        gd_model model;
+        if (make(&model, data->n_features, 0.0) != GD_OK) {
+            return INFINITY;
+        }
+        model.n_threads = threads;
+        const size_t work_doubles = model.work_size(&model, data->n_rows);
+        double *work = malloc((work_doubles > 0 ? work_doubles : 1) * sizeof *work);
+        double *grad = malloc(model.n_params * sizeof *grad);
+        double loss[2] = {NAN, NAN};
+        const int ok = work != NULL && grad != NULL &&
+                       model.loss_grad(&model, theta, data, &loss[0], grad, work) == GD_OK &&
+                       model.loss_grad(&model, theta, data, &loss[1], NULL, work) == GD_OK;
+        free(grad);
+        free(work);
+        if (!ok) {
+            return INFINITY;
+        }
+        for (int with = 0; with < 2; ++with) {
+            const double err = ts_rel_diff(loss[with], expected);
+            printf("%s, %u thread(s), %s gradient: loss %.17g, rel. error %.3g\n", what,
+                   threads, with == 0 ? "with" : "without", loss[with], err);
+            worst = err > worst || isnan(err) ? err : worst;
+        }
+    }
+    return worst;
+}
+
+double ts_loss_rounding_error(const char *what, ts_model_ctor make, ts_label_fn label,
+                              ts_row_loss_fn loss)
+{
+    enum { M = 3, PERIOD = 16 };
+    static const double theta[M + 1] = {0.3, 1.0, -0.8, 0.5};
+    ts_sample s;
+    if (ts_sample_alloc(&s, TS_ROUNDING_ROWS, M, M) != 0) {
+        return INFINITY;
+    }
+    const double expected = periodic_sample(&s, PERIOD, theta, label, loss, 20261127u);
+    gd_data data;
+    ts_sample_view(&s, 0, &data);
+    const double worst = loss_error(what, make, &data, theta, expected);
+    ts_sample_free(&s);
+    return worst;
+}
+
 void ts_sample_view(const ts_sample *s, int weighted, gd_data *data)
 {
     gd_data_init(data, s->x, s->n_rows, s->m, s->y);

@@ -101,6 +101,24 @@ void ts_sample_free(ts_sample *s);
 /* A view of the sample's m features and y, with its weights or without. */
 void ts_sample_view(const ts_sample *s, int weighted, gd_data *data);
 
+/* The check of the loss-rounding tests (test_linear, test_logistic). A
+ * sample of TS_ROUNDING_ROWS rows of 3 features whose first 16 rows have x
+ * uniform in [−2, 2) and y = label(z) for z = θ₀ + Σⱼ θⱼ₊₁xⱼ (long double),
+ * θ = (0.3, 1, −0.8, 0.5), x before y in each row from one ts_rng; every
+ * later row a copy of row i mod 16, so that every group of 16 rows sums
+ * alike and the rounding of a long running sum piles up one way instead
+ * of averaging out. The reference is the mean of loss(z, y) over the rows,
+ * summed in long double with compensation. Returns the largest relative
+ * difference from it of the library's loss at θ, of the model
+ * make(&model, 3, 0.0) makes, on 1 and 2 threads, with the gradient and
+ * without (each printed), or INFINITY if something failed. */
+#define TS_ROUNDING_ROWS ((size_t)200000)
+typedef double (*ts_label_fn)(long double z, ts_rng *rng);
+typedef long double (*ts_row_loss_fn)(long double z, double y);
+typedef gd_status (*ts_model_ctor)(gd_model *model, size_t n_features, double l2);
+double ts_loss_rounding_error(const char *what, ts_model_ctor make, ts_label_fn label,
+                              ts_row_loss_fn loss);
+
 /* v[j] uniform in [−half_width, half_width) for j < n, from a ts_rng seeded
  * with seed. */
 void ts_random_vector(double *v, size_t n, double half_width, unsigned long long seed);
