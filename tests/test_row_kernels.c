@@ -10,7 +10,8 @@
  *  - on our own loops, gdi_block_shape_for(m, 1) gives multiple-of-8 row
  *    blocks within the block limits, a call gives the same bits each time,
  *    and a row the same bits in a group of 8 rows as alone;
- *  - the fused passes (gdi_avx512_fused_rows, gdi_avx2_fused_rows) call the
+ *  - the fused passes (gdi_avx512_fused_rows, gdi_avx2_fused_rows, and
+ *    gdi_fused_rows_dispatch, what builds without their loops have) call the
  *    residual once per group of GDI_FUSED_ROWS rows in order (first 0, 16,
  *    32, …, the last group shorter, none for 0 rows), hand it the same z
  *    bits as their ISA's affine_rows and leave g with the same bits as its
@@ -544,11 +545,30 @@ typedef struct fused_path {
     const kernel_path *separate;
 } fused_path;
 
+/* The dispatch (gdi_affine_rows, gdi_accumulate_xt_r) where it runs our own
+ * loops, whose bits do not depend on how rows are grouped: the reference of
+ * gdi_fused_rows_dispatch, which calls them 16 rows at a time. (On the dgemv
+ * path a call may take no more rows than gdi_block_shape_for allows, and
+ * its bits may depend on the grouping: skipped there.) */
+static int own_loops_usable(void)
+{
+    return gdi_avx512_usable() || gdi_avx2_usable();
+}
+
+static int dispatch_fused_usable(size_t n_features)
+{
+    return n_features <= GDI_FUSED_MAX_FEATURES && own_loops_usable();
+}
+
+static const kernel_path dispatch_path = {"dispatch", own_loops_usable, gdi_affine_rows,
+                                          gdi_accumulate_xt_r};
+
 static const fused_path fused_paths[] = {
     {"avx512 fused", gdi_avx512_fused_usable, gdi_avx512_fused_rows, &paths[AVX512]},
     {"avx2 fused", gdi_avx2_fused_usable, gdi_avx2_fused_rows, &paths[AVX2]},
+    {"dispatch fused", dispatch_fused_usable, gdi_fused_rows_dispatch, &dispatch_path},
 };
-enum { FUSED_AVX512, FUSED_AVX2 };
+enum { FUSED_AVX512, FUSED_AVX2, FUSED_DISPATCH };
 
 /* fp->fused on x (n rows of m at stride ldx), w, b, y and g (holding g0 on
  * entry; NULL: no gradient), the residual failing on call fail_on (0:
@@ -750,28 +770,14 @@ static void fused_sweep(const fused_path *fp, int with_gradient, unsigned long l
     }
 }
 
-static void test_row_kernels__avx512_fused_matches_separate_kernels(void **state)
+static void fused_matches_separate_kernels(const fused_path *fp)
 {
-    (void)state;
-    fused_sweep(&fused_paths[FUSED_AVX512], 1, 51);
+    fused_sweep(fp, 1, 51);
 }
 
-static void test_row_kernels__avx2_fused_matches_separate_kernels(void **state)
+static void fused_without_gradient(const fused_path *fp)
 {
-    (void)state;
-    fused_sweep(&fused_paths[FUSED_AVX2], 1, 51);
-}
-
-static void test_row_kernels__avx512_fused_without_gradient(void **state)
-{
-    (void)state;
-    fused_sweep(&fused_paths[FUSED_AVX512], 0, 52);
-}
-
-static void test_row_kernels__avx2_fused_without_gradient(void **state)
-{
-    (void)state;
-    fused_sweep(&fused_paths[FUSED_AVX2], 0, 52);
+    fused_sweep(fp, 0, 52);
 }
 
 /* 40 rows (groups of 16, 16, 8), 50 features: the residual fails on its
@@ -787,18 +793,6 @@ static void fused_stops_at_residual_error(const fused_path *fp)
             check_fused_shape(fp, 40, 50, 50 + pad, 0, fail_on, &rng);
         }
     }
-}
-
-static void test_row_kernels__avx512_fused_stops_at_residual_error(void **state)
-{
-    (void)state;
-    fused_stops_at_residual_error(&fused_paths[FUSED_AVX512]);
-}
-
-static void test_row_kernels__avx2_fused_stops_at_residual_error(void **state)
-{
-    (void)state;
-    fused_stops_at_residual_error(&fused_paths[FUSED_AVX2]);
 }
 
 /* X, w and g end at a guard page (feature counts mostly not multiples of
@@ -846,17 +840,25 @@ static void fused_loads_stop_at_row_end(const fused_path *fp)
 #endif
 }
 
-static void test_row_kernels__avx512_fused_loads_stop_at_row_end(void **state)
-{
-    (void)state;
-    fused_loads_stop_at_row_end(&fused_paths[FUSED_AVX512]);
-}
-
-static void test_row_kernels__avx2_fused_loads_stop_at_row_end(void **state)
-{
-    (void)state;
-    fused_loads_stop_at_row_end(&fused_paths[FUSED_AVX2]);
-}
+/* Each check of the fused passes on each path. */
+#define FUSED_CASE(path, check, name)                  \
+    static void test_row_kernels__##name(void **state) \
+    {                                                  \
+        (void)state;                                   \
+        check(&fused_paths[path]);                     \
+    }
+FUSED_CASE(FUSED_AVX512, fused_matches_separate_kernels, avx512_fused_matches_separate_kernels)
+FUSED_CASE(FUSED_AVX2, fused_matches_separate_kernels, avx2_fused_matches_separate_kernels)
+FUSED_CASE(FUSED_DISPATCH, fused_matches_separate_kernels, dispatch_fused_matches_separate_kernels)
+FUSED_CASE(FUSED_AVX512, fused_without_gradient, avx512_fused_without_gradient)
+FUSED_CASE(FUSED_AVX2, fused_without_gradient, avx2_fused_without_gradient)
+FUSED_CASE(FUSED_DISPATCH, fused_without_gradient, dispatch_fused_without_gradient)
+FUSED_CASE(FUSED_AVX512, fused_stops_at_residual_error, avx512_fused_stops_at_residual_error)
+FUSED_CASE(FUSED_AVX2, fused_stops_at_residual_error, avx2_fused_stops_at_residual_error)
+FUSED_CASE(FUSED_DISPATCH, fused_stops_at_residual_error, dispatch_fused_stops_at_residual_error)
+FUSED_CASE(FUSED_AVX512, fused_loads_stop_at_row_end, avx512_fused_loads_stop_at_row_end)
+FUSED_CASE(FUSED_AVX2, fused_loads_stop_at_row_end, avx2_fused_loads_stop_at_row_end)
+FUSED_CASE(FUSED_DISPATCH, fused_loads_stop_at_row_end, dispatch_fused_loads_stop_at_row_end)
 
 int main(void)
 {
@@ -882,6 +884,10 @@ int main(void)
         cmocka_unit_test(test_row_kernels__avx2_fused_without_gradient),
         cmocka_unit_test(test_row_kernels__avx512_fused_loads_stop_at_row_end),
         cmocka_unit_test(test_row_kernels__avx2_fused_loads_stop_at_row_end),
+        cmocka_unit_test(test_row_kernels__dispatch_fused_matches_separate_kernels),
+        cmocka_unit_test(test_row_kernels__dispatch_fused_stops_at_residual_error),
+        cmocka_unit_test(test_row_kernels__dispatch_fused_without_gradient),
+        cmocka_unit_test(test_row_kernels__dispatch_fused_loads_stop_at_row_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

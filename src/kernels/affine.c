@@ -194,14 +194,9 @@ int gdi_avx2_fused_usable(size_t n_features)
     return n_features <= GDI_FUSED_MAX_FEATURES && gdi_avx2_usable();
 }
 
-#if !defined(GDLEARN_HAVE_AVX512_KERNELS) || !defined(GDLEARN_HAVE_AVX2_KERNELS)
-/* The fused pass of a build without its loops (never called there through
- * onepass.c: its fused_usable() is 0): the same groups and calls, through
- * the dispatch (dgemv or the other ISA's loops) in pieces BLAS takes
- * serially. */
-static gd_status fused_rows_generic(const double *x, size_t n_rows, size_t n_features,
-                                    size_t ldx, const double *w, double b, double *z, double *g,
-                                    gdi_rows_residual_fn residual, void *ctx)
+gd_status gdi_fused_rows_dispatch(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                                  const double *w, double b, double *z, double *g,
+                                  gdi_rows_residual_fn residual, void *ctx)
 {
     const size_t piece = gdi_block_shape_for(n_features, 1).rows;
     for (size_t i = 0; i < n_rows; i += GDI_FUSED_ROWS) {
@@ -221,7 +216,6 @@ static gd_status fused_rows_generic(const double *x, size_t n_rows, size_t n_fea
     }
     return GD_OK;
 }
-#endif
 
 /* A build without one of the two pairs: never called through the dispatch
  * below (its usable() is 0); defined so that callers and tests link the same
@@ -243,7 +237,7 @@ gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_feature
                                 const double *w, double b, double *z, double *g,
                                 gdi_rows_residual_fn residual, void *ctx)
 {
-    return fused_rows_generic(x, n_rows, n_features, ldx, w, b, z, g, residual, ctx);
+    return gdi_fused_rows_dispatch(x, n_rows, n_features, ldx, w, b, z, g, residual, ctx);
 }
 
 #endif
@@ -264,7 +258,7 @@ gd_status gdi_avx2_fused_rows(const double *x, size_t n_rows, size_t n_features,
                               const double *w, double b, double *z, double *g,
                               gdi_rows_residual_fn residual, void *ctx)
 {
-    return fused_rows_generic(x, n_rows, n_features, ldx, w, b, z, g, residual, ctx);
+    return gdi_fused_rows_dispatch(x, n_rows, n_features, ldx, w, b, z, g, residual, ctx);
 }
 #endif
 /* A build without the k-output loops (avx512_multi.c: GDLEARN_HAVE_AVX512_MULTI,

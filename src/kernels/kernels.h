@@ -244,6 +244,14 @@ int gdi_avx2_fused_usable(size_t n_features);
 gd_status gdi_avx2_fused_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                               const double *w, double b, double *z, double *g,
                               gdi_rows_residual_fn residual, void *ctx);
+/* The same sweep, its groups and calls, through gdi_affine_rows and
+ * gdi_accumulate_xt_r (the first usable path) in pieces BLAS takes
+ * serially: gdi_avx512_fused_rows and gdi_avx2_fused_rows in a build
+ * without their loops (never called there through onepass.c). z and g get
+ * the bits of those two functions; on our own loops, for any grouping. */
+gd_status gdi_fused_rows_dispatch(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                                  const double *w, double b, double *z, double *g,
+                                  gdi_rows_residual_fn residual, void *ctx);
 /* The k-output pair in AVX-512 (avx512_multi.c): Z = XW + 1bᵀ and G += XᵀR
  * as gdi_affine_rows_multi / gdi_accumulate_xt_r_multi below, but with the
  * weights wt and the gradient gt transposed (n_outputs rows of n_features,
