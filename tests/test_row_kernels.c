@@ -73,8 +73,8 @@ static const kernel_path paths[] = {
 enum { AVX512, AVX2, BLAS, N_PATHS };
 
 static const size_t sweep_rows[] = {0, 1, 2, 7, 8, 9, 15, 16, 17, 63, 64, 65, 81};
-static const size_t sweep_features[] = {0,  1,  2,  3,  7,  8,  9,   15,  16,  17,
-                                        31, 32, 33, 50, 63, 64, 65, 240, 500, 513};
+static const size_t sweep_features[] = {0,  1,  2,  3,  7,  8,  9,   15,  16,  17,  31, 32,
+                                        33, 50, 63, 64, 65, 240, 321, 400, 500, 513};
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Doubles of X for n rows of m features at stride ldx, up to the last

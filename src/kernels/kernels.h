@@ -222,7 +222,13 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
  * AVX-512 loops: the same groups and calls through gdi_affine_rows and
  * gdi_accumulate_xt_r (never called there through onepass.c). */
 #define GDI_FUSED_ROWS ((size_t)16)
-#define GDI_FUSED_MAX_FEATURES ((size_t)256)
+/* Rows of up to this many features go through the fused sweep: 16 of them
+ * (50 KiB at 400) still come back from L1 or near it for Xᵀr. In one-off
+ * A/Bs against the block loops (gdlearn-bench, 2 threads, 3 rounds, X of
+ * 763 MiB) the sweep took 4–15 % less time at m = 300 and 400 on both
+ * ISAs, 2–4 % more at m = 500, and 24 % more at m = 1000 (AVX2)
+ * (docs/performance.md, table 12). */
+#define GDI_FUSED_MAX_FEATURES ((size_t)400)
 typedef gd_status (*gdi_rows_residual_fn)(void *ctx, size_t first, size_t n_rows, double *z);
 int gdi_avx512_fused_usable(size_t n_features);
 gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,

@@ -255,19 +255,17 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
     double weight_sum = 0.0;
     /* Narrow rows, one output, AVX-512 or else AVX2+FMA: the whole chunk in
      * one fused sweep, z, residual and Xᵀr a group of GDI_FUSED_ROWS rows at
-     * a time, in the Z block (it needs min(GDI_FUSED_ROWS, chunk rows)
-     * doubles; a block of at least GDI_FUSED_ROWS rows, or of all n_rows,
-     * holds them). */
-    const int fused_shape = k == 1 && task->shape.rows >= GDI_FUSED_ROWS;
-    const int fused512 = fused_shape && gdi_avx512_fused_usable(m);
-    const int fused = fused512 || (fused_shape && gdi_avx2_fused_usable(m));
+     * a time, the group's z in group_z (on the stack: 128 bytes). */
+    double group_z[GDI_FUSED_ROWS];
+    const int fused512 = k == 1 && gdi_avx512_fused_usable(m);
+    const int fused = fused512 || (k == 1 && gdi_avx2_fused_usable(m));
     if (fused) {
         fused_chunk sums = {model, data, row_begin, &loss, intercept, 0.0, 0.0, 0};
         const gd_status status =
             fused512 ? gdi_avx512_fused_rows(data->x + row_begin * ldx, row_end - row_begin, m,
-                                             ldx, w, b[0], z, g, fused_residual, &sums)
+                                             ldx, w, b[0], group_z, g, fused_residual, &sums)
                      : gdi_avx2_fused_rows(data->x + row_begin * ldx, row_end - row_begin, m,
-                                           ldx, w, b[0], z, g, fused_residual, &sums);
+                                           ldx, w, b[0], group_z, g, fused_residual, &sums);
         if (status != GD_OK) {
             return status;
         }

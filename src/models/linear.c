@@ -42,7 +42,7 @@ static gdi_affine_model linear_affine(const gd_model *self)
     return affine;
 }
 
-/* X is read once: per block of rows (on CPUs with AVX2 or AVX-512 and m ≤ 256,
+/* X is read once: per block of rows (on CPUs with AVX2 or AVX-512 and m ≤ 400,
  * groups of 16 rows in one sweep), r = X_B w + b − y_B, then g_w += X_Bᵀ(s∘r)
  * while the block is still in cache, on self->n_threads threads
  * (src/kernels/onepass.c). */
