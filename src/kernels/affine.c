@@ -2,6 +2,7 @@
  * small enough that OpenBLAS runs each call on the calling thread (see
  * kernels.h), and the L2 term. */
 #include <cblas.h>
+#include <math.h>
 
 #include "kernels/kernels.h"
 
@@ -238,6 +239,35 @@ gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_feature
                                 gdi_rows_residual_fn residual, void *ctx)
 {
     return gdi_fused_rows_dispatch(x, n_rows, n_features, ldx, w, b, z, g, residual, ctx);
+}
+
+int gdi_avx512_logistic_rows(double *z, const double *y, const double *s, size_t n,
+                             double *loss, double *intercept)
+{
+    int bad = 0;
+    for (size_t i = 0; i < n; ++i) {
+        bad |= (y[i] != 0.0) & (y[i] != 1.0);
+    }
+    double sum_residual;
+    *loss += gdi_logistic_rows(z, y, s, n, &sum_residual);
+    if (intercept != NULL) {
+        *intercept += sum_residual;
+    }
+    return !bad;
+}
+
+void gdi_avx512_exp_nonpositive(const double *x, double *out, size_t n)
+{
+    for (size_t i = 0; i < n; ++i) {
+        out[i] = exp(x[i]);
+    }
+}
+
+void gdi_avx512_log1p_nonnegative(const double *x, double *out, size_t n)
+{
+    for (size_t i = 0; i < n; ++i) {
+        out[i] = log1p(x[i]);
+    }
 }
 
 #endif

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "kernels/avx512_lanes.h"
+#include "kernels/avx512_math.h"
 #include "kernels/kernels.h"
 
 #define PREFETCH_ROWS ((size_t)16)
@@ -256,4 +257,68 @@ gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_feature
         }
     }
     return GD_OK;
+}
+
+int gdi_avx512_logistic_rows(double *z, const double *y, const double *s, size_t n,
+                             double *loss, double *intercept)
+{
+    const __m512d one = _mm512_set1_pd(1.0);
+    const __m512d zero = _mm512_setzero_pd();
+    __m512d loss_sum = zero;
+    __m512d residual_sum = zero;
+    __mmask8 bad = 0;
+    for (size_t i = 0; i < n; i += 8) {
+        const size_t len = n - i < 8 ? n - i : 8;
+        const __mmask8 live = (__mmask8)((1u << len) - 1u);
+        const __m512d zi = _mm512_maskz_loadu_pd(live, z + i);
+        const __m512d yi = _mm512_maskz_loadu_pd(live, y + i);
+        const __mmask8 is_one = _mm512_cmp_pd_mask(yi, one, _CMP_EQ_OQ);
+        bad = (__mmask8)(bad | (live & ~(is_one | _mm512_cmp_pd_mask(yi, zero, _CMP_EQ_OQ))));
+        /* Dead lanes: weight 0, so they add 0 to both sums. */
+        const __m512d si =
+            s != NULL ? _mm512_maskz_loadu_pd(live, s + i) : _mm512_maskz_mov_pd(live, one);
+        /* e = e^−|z|; σ = 1/(1 + e) for z ≥ 0, e/(1 + e) for z < 0. */
+        const __m512d e = gdi_exp_nonpositive_pd(_mm512_sub_pd(zero, _mm512_abs_pd(zi)));
+        const __m512d u = _mm512_add_pd(one, e);
+        const __m512d inv = _mm512_div_pd(one, u);
+        const __mmask8 nonnegative = _mm512_cmp_pd_mask(zi, zero, _CMP_GE_OQ);
+        /* e/u as e·inv, corrected by the product's remainder e − u·q. */
+        const __m512d q = _mm512_mul_pd(e, inv);
+        const __m512d quotient = _mm512_fmadd_pd(_mm512_fnmadd_pd(u, q, e), inv, q);
+        const __m512d sigma = _mm512_mask_mov_pd(quotient, nonnegative, inv);
+        const __m512d r = _mm512_mul_pd(si, _mm512_sub_pd(sigma, yi));
+        /* softplus(z) − y·z = max(t, 0) + log1p(e), t = −z for y = 1, else z. */
+        const __m512d t = _mm512_mask_sub_pd(zi, is_one, zero, zi);
+        const __m512d row_loss =
+            _mm512_add_pd(_mm512_max_pd(t, zero), gdi_log1p_nonnegative_pd(e, u, inv));
+        loss_sum = _mm512_fmadd_pd(si, row_loss, loss_sum);
+        residual_sum = _mm512_add_pd(residual_sum, r);
+        _mm512_mask_storeu_pd(z + i, live, r);
+    }
+    *loss += _mm512_reduce_add_pd(loss_sum);
+    if (intercept != NULL) {
+        *intercept += _mm512_reduce_add_pd(residual_sum);
+    }
+    return bad == 0;
+}
+
+void gdi_avx512_exp_nonpositive(const double *x, double *out, size_t n)
+{
+    for (size_t i = 0; i < n; i += 8) {
+        const __mmask8 live = (__mmask8)((1u << (n - i < 8 ? n - i : 8)) - 1u);
+        _mm512_mask_storeu_pd(out + i, live,
+                              gdi_exp_nonpositive_pd(_mm512_maskz_loadu_pd(live, x + i)));
+    }
+}
+
+void gdi_avx512_log1p_nonnegative(const double *x, double *out, size_t n)
+{
+    const __m512d one = _mm512_set1_pd(1.0);
+    for (size_t i = 0; i < n; i += 8) {
+        const __mmask8 live = (__mmask8)((1u << (n - i < 8 ? n - i : 8)) - 1u);
+        const __m512d v = _mm512_maskz_loadu_pd(live, x + i);
+        const __m512d u = _mm512_add_pd(one, v);
+        _mm512_mask_storeu_pd(out + i, live,
+                              gdi_log1p_nonnegative_pd(v, u, _mm512_div_pd(one, u)));
+    }
 }

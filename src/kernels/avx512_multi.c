@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "kernels/avx512_lanes.h"
+#include "kernels/avx512_math.h"
 #include "kernels/kernels.h"
 
 /* Classes per group: 2·NC_MAX accumulators, two row (or feature) vectors and
@@ -395,24 +396,19 @@ static inline __m512d gather(__m512i offset, const double *base)
 
 /* The softmax residual of a block, 8 rows at a time in the lanes of k
  * vectors (kernels.h, GDI_LANES): gathered from Z's rows, the row maximum,
- * its first index, z − max, exp over the group's 8·k values in one
- * gdi_vexp, the others' sum (class by class, the maximum's term left out),
- * p, log1p of the others (gdi_vlog1p), the loss and s∘(P − Y), written back
- * over the group's Z in the lanes layout; the intercept sums in a vector per
- * class until the end. Same formulas as stable.c's gdi_softmax_rows and
+ * its first index, z − max and its exp, the others' sum (class by class, the
+ * maximum's term left out), p, log1p of the others, the loss and s∘(P − Y),
+ * written back over the group's Z in the lanes layout; the intercept sums in
+ * a vector per class until the end. exp and log1p inline
+ * (kernels/avx512_math.h). Same formulas as stable.c's gdi_softmax_rows and
  * softmax.c's residual (docs/classification.md). */
 int gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const double *y,
                              const double *weights, double *loss, double *intercept,
                              gdi_prefetch *pf)
 {
-    enum { PIECE = 64 }; /* rows per call of gdi_vlog1p */
     const size_t k = n_classes;
     _Alignas(64) double zt[GDI_LANES_MAX_OUTPUTS * 8];
     _Alignas(64) double icpt[GDI_LANES_MAX_OUTPUTS * 8];
-    _Alignas(64) double others[PIECE];
-    _Alignas(64) double log_sum[PIECE];
-    _Alignas(64) double margin[PIECE]; /* max − z_label */
-    _Alignas(64) double weight[PIECE];
     if (intercept != NULL) {
         memset(icpt, 0, k * 8 * sizeof *icpt);
     }
@@ -422,96 +418,78 @@ int gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const d
     const __m512d n_labels = _mm512_set1_pd((double)k);
     const __m512d one = _mm512_set1_pd(1.0);
     __m512d loss_sum = _mm512_setzero_pd();
-    int ok = 1;
-    for (size_t piece = 0; piece < n_rows && ok; piece += PIECE) {
-        const size_t piece_rows = n_rows - piece < PIECE ? n_rows - piece : PIECE;
-        size_t start = piece;
-        for (; start < piece + piece_rows; start += 8) {
-            const size_t len = piece + piece_rows - start < 8 ? piece + piece_rows - start : 8;
-            const __mmask8 live = (__mmask8)((1u << len) - 1u);
-            double *zg = z + start * k;
-            /* The labels: whole numbers in [0, k), as gdi_label_index
-             * (classify.h) checks them one by one; NaN fails every test. */
-            const __m512d yv = _mm512_maskz_loadu_pd(live, y + start);
-            const __mmask8 in_range =
-                (__mmask8)(_mm512_cmp_pd_mask(yv, _mm512_setzero_pd(), _CMP_GE_OQ)
-                           & _mm512_cmp_pd_mask(yv, n_labels, _CMP_LT_OQ));
-            /* Converted where in range only (exact there; no FE_INVALID from
-             * NaN or huge labels), then whole if converting back gives y. */
-            const __m256i whole = _mm512_maskz_cvttpd_epi32(in_range, yv);
-            const __mmask8 valid = (__mmask8)(
-                in_range & _mm512_cmp_pd_mask(yv, _mm512_cvtepi32_pd(whole), _CMP_EQ_OQ));
-            if ((valid & live) != live) {
-                ok = 0;
-                break;
-            }
-            const __m512i lab = _mm512_cvtepi32_epi64(whole);
-            const __m512d s = weights != NULL ? _mm512_maskz_loadu_pd(live, weights + start)
-                                              : _mm512_maskz_mov_pd(live, one);
-            /* Class c of the group's rows, z[row·k + c], gathered into
-             * lanes (vector loads: a vector read of values just stored one
-             * by one would wait for the stores); lanes past the last row
-             * read row 0 again, then are set to 0. */
-            const __m512i offset = _mm512_maskz_mov_epi64(live, row_offset);
-            __m512d top = _mm512_set1_pd(-HUGE_VAL);
-            for (size_t c = 0; c < k; ++c) {
-                const __m512d v = _mm512_maskz_mov_pd(live, gather(offset, zg + c));
-                _mm512_store_pd(zt + c * 8, v);
-                top = _mm512_max_pd(top, v);
-            }
-            /* The first class reaching the maximum, the label's z, z − max. */
-            __m512i first = _mm512_setzero_si512();
-            __mmask8 found = 0;
-            __m512d z_label = _mm512_setzero_pd();
-            for (size_t c = 0; c < k; ++c) {
-                const __m512d v = _mm512_load_pd(zt + c * 8);
-                const __m512i cv = _mm512_set1_epi64((long long)c);
-                const __mmask8 hit = (__mmask8)(_mm512_cmp_pd_mask(v, top, _CMP_EQ_OQ) & ~found);
-                first = _mm512_mask_mov_epi64(first, hit, cv);
-                found = (__mmask8)(found | hit);
-                z_label = _mm512_mask_mov_pd(z_label, _mm512_cmpeq_epi64_mask(lab, cv), v);
-                _mm512_store_pd(zt + c * 8, _mm512_sub_pd(v, top));
-            }
-            gdi_vexp(zt, zt, k * 8);
-            __m512d rest = _mm512_setzero_pd();
-            for (size_t c = 0; c < k; ++c) {
-                const __mmask8 own =
-                    _mm512_cmpeq_epi64_mask(first, _mm512_set1_epi64((long long)c));
-                rest = _mm512_mask_add_pd(rest, (__mmask8)~own, rest, _mm512_load_pd(zt + c * 8));
-            }
-            /* The loss once the piece's log1p are known: logsumexp − z_label
-             * as (max − z_label) + log1p(others). */
-            _mm512_store_pd(others + (start - piece), rest);
-            _mm512_store_pd(margin + (start - piece), _mm512_sub_pd(top, z_label));
-            _mm512_store_pd(weight + (start - piece), s);
-            const __m512d inv = _mm512_div_pd(one, _mm512_add_pd(one, rest));
-            for (size_t c = 0; c < k; ++c) {
-                const __m512i cv = _mm512_set1_epi64((long long)c);
-                const __mmask8 own = _mm512_cmpeq_epi64_mask(first, cv);
-                __m512d p =
-                    _mm512_mask_mov_pd(_mm512_mul_pd(_mm512_load_pd(zt + c * 8), inv), own, inv);
-                p = _mm512_mask_sub_pd(p, _mm512_cmpeq_epi64_mask(lab, cv), p, one);
-                p = _mm512_maskz_mul_pd(live, p, s);
-                if (intercept != NULL) {
-                    _mm512_store_pd(icpt + c * 8, _mm512_add_pd(_mm512_load_pd(icpt + c * 8), p));
-                }
-                /* Over the group's 8·k doubles of z (the caller's z has
-                 * room for whole groups; every value of the group was
-                 * gathered above); 0 past the last row. */
-                _mm512_storeu_pd(zg + c * 8, p);
-            }
-            gdi_prefetch_work(pf, 4 * k);
+    for (size_t start = 0; start < n_rows; start += 8) {
+        const size_t len = n_rows - start < 8 ? n_rows - start : 8;
+        const __mmask8 live = (__mmask8)((1u << len) - 1u);
+        double *zg = z + start * k;
+        /* The labels: whole numbers in [0, k), as gdi_label_index
+         * (classify.h) checks them one by one; NaN fails every test. */
+        const __m512d yv = _mm512_maskz_loadu_pd(live, y + start);
+        const __mmask8 in_range =
+            (__mmask8)(_mm512_cmp_pd_mask(yv, _mm512_setzero_pd(), _CMP_GE_OQ)
+                       & _mm512_cmp_pd_mask(yv, n_labels, _CMP_LT_OQ));
+        /* Converted where in range only (exact there; no FE_INVALID from
+         * NaN or huge labels), then whole if converting back gives y. */
+        const __m256i whole = _mm512_maskz_cvttpd_epi32(in_range, yv);
+        const __mmask8 valid = (__mmask8)(
+            in_range & _mm512_cmp_pd_mask(yv, _mm512_cvtepi32_pd(whole), _CMP_EQ_OQ));
+        if ((valid & live) != live) {
+            return 0;
         }
-        /* The piece's loss, for its groups done (all, unless a label
-         * failed: then the result is thrown away). */
-        const size_t done = start - piece;
-        gdi_vlog1p(others, log_sum, done);
-        for (size_t g = 0; g < done; g += 8) {
-            const __m512d lse_less_label =
-                _mm512_add_pd(_mm512_load_pd(margin + g), _mm512_load_pd(log_sum + g));
-            const __m512d row_loss = _mm512_mul_pd(_mm512_load_pd(weight + g), lse_less_label);
-            loss_sum = _mm512_add_pd(loss_sum, row_loss); /* dead lanes: weight 0 */
+        const __m512i lab = _mm512_cvtepi32_epi64(whole);
+        const __m512d s = weights != NULL ? _mm512_maskz_loadu_pd(live, weights + start)
+                                          : _mm512_maskz_mov_pd(live, one);
+        /* Class c of the group's rows, z[row·k + c], gathered into lanes
+         * (vector loads: a vector read of values just stored one by one
+         * would wait for the stores); lanes past the last row read row 0
+         * again, then are set to 0. */
+        const __m512i offset = _mm512_maskz_mov_epi64(live, row_offset);
+        __m512d top = _mm512_set1_pd(-HUGE_VAL);
+        for (size_t c = 0; c < k; ++c) {
+            const __m512d v = _mm512_maskz_mov_pd(live, gather(offset, zg + c));
+            _mm512_store_pd(zt + c * 8, v);
+            top = _mm512_max_pd(top, v);
         }
+        /* The first class reaching the maximum, the label's z, e^(z − max),
+         * and the others' sum (the maximum's term, 1, left out). */
+        __m512i first = _mm512_setzero_si512();
+        __mmask8 found = 0;
+        __m512d z_label = _mm512_setzero_pd();
+        __m512d rest = _mm512_setzero_pd();
+        for (size_t c = 0; c < k; ++c) {
+            const __m512d v = _mm512_load_pd(zt + c * 8);
+            const __m512i cv = _mm512_set1_epi64((long long)c);
+            const __mmask8 hit = (__mmask8)(_mm512_cmp_pd_mask(v, top, _CMP_EQ_OQ) & ~found);
+            first = _mm512_mask_mov_epi64(first, hit, cv);
+            found = (__mmask8)(found | hit);
+            z_label = _mm512_mask_mov_pd(z_label, _mm512_cmpeq_epi64_mask(lab, cv), v);
+            const __m512d ev = gdi_exp_nonpositive_pd(_mm512_sub_pd(v, top));
+            _mm512_store_pd(zt + c * 8, ev);
+            rest = _mm512_mask_add_pd(rest, (__mmask8)~hit, rest, ev);
+        }
+        const __m512d u = _mm512_add_pd(one, rest);
+        const __m512d inv = _mm512_div_pd(one, u);
+        /* The loss: logsumexp − z_label as (max − z_label) + log1p(others);
+         * dead lanes have weight 0. */
+        const __m512d row_loss = _mm512_add_pd(_mm512_sub_pd(top, z_label),
+                                               gdi_log1p_nonnegative_pd(rest, u, inv));
+        loss_sum = _mm512_fmadd_pd(s, row_loss, loss_sum);
+        for (size_t c = 0; c < k; ++c) {
+            const __m512i cv = _mm512_set1_epi64((long long)c);
+            const __mmask8 own = _mm512_cmpeq_epi64_mask(first, cv);
+            __m512d p =
+                _mm512_mask_mov_pd(_mm512_mul_pd(_mm512_load_pd(zt + c * 8), inv), own, inv);
+            p = _mm512_mask_sub_pd(p, _mm512_cmpeq_epi64_mask(lab, cv), p, one);
+            p = _mm512_maskz_mul_pd(live, p, s);
+            if (intercept != NULL) {
+                _mm512_store_pd(icpt + c * 8, _mm512_add_pd(_mm512_load_pd(icpt + c * 8), p));
+            }
+            /* Over the group's 8·k doubles of z (the caller's z has room
+             * for whole groups; every value of the group was gathered
+             * above); 0 past the last row. */
+            _mm512_storeu_pd(zg + c * 8, p);
+        }
+        gdi_prefetch_work(pf, 4 * k);
     }
     *loss += _mm512_reduce_add_pd(loss_sum);
     if (intercept != NULL) {
@@ -519,5 +497,5 @@ int gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const d
             intercept[c] += _mm512_reduce_add_pd(_mm512_load_pd(icpt + c * 8));
         }
     }
-    return ok;
+    return 1;
 }

@@ -234,6 +234,22 @@ int gdi_avx512_fused_usable(size_t n_features);
 gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                                 const double *w, double b, double *z, double *g,
                                 gdi_rows_residual_fn residual, void *ctx);
+/* The logistic residual of n rows (avx512.c), where gdi_avx512_usable():
+ * as gdi_logistic_rows below, with its exp and log1p inline
+ * (kernels/avx512_math.h), and the labels checked on the way. Adds
+ * Σ sᵢ(softplus(zᵢ) − yᵢzᵢ) to *loss and Σ rᵢ to *intercept (unless NULL),
+ * sets z[i] = rᵢ = sᵢ(σ(zᵢ) − yᵢ); s NULL: all 1. Returns 1, or 0 when a
+ * label is neither 0 nor 1 (the sums and z are then of no use). Sums run
+ * lane i mod 8 of row i, then the lanes: the same bits for the same n. In a
+ * build without the AVX-512 loops: the same through gdi_logistic_rows. */
+int gdi_avx512_logistic_rows(double *z, const double *y, const double *s, size_t n,
+                             double *loss, double *intercept);
+/* The exp and log1p of those residuals (kernels/avx512_math.h) over arrays,
+ * for the tests and block_probe: out[i] = e^x[i] for x[i] ≤ 0, log1p(x[i])
+ * for x[i] ≥ 0 (NaN: NaN), within 2 ulp. In a build without the AVX-512
+ * loops: libm's exp and log1p. */
+void gdi_avx512_exp_nonpositive(const double *x, double *out, size_t n);
+void gdi_avx512_log1p_nonnegative(const double *x, double *out, size_t n);
 int gdi_avx2_usable(void);
 void gdi_avx2_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                           const double *w, double b, double *out);

@@ -1,6 +1,10 @@
 /* exp and log1p over arrays, for the residuals of the classification
  * losses (logistic: one exp and one log1p per row; softmax: k exps and one
- * log1p per row).
+ * log1p per row) and their predictions. On CPUs with AVX-512 the
+ * evaluations' residuals take their own inline exp and log1p instead
+ * (kernels/avx512_math.h: gdi_avx512_logistic_rows, the softmax lanes);
+ * these serve the other CPUs, softmax above GDI_LANES_MAX_OUTPUTS classes
+ * and gd_predict.
  *
  * With GCC on x86-64 glibc (GDLEARN_HAVE_LIBMVEC, found by src/CMakeLists.txt)
  * the loops are vectorised with glibc's libmvec — the vector variants of the

@@ -13,6 +13,10 @@
  *   - exp(−|z|) and log1p of it over 64 values: the library's vector math
  *     (gdi_vexp, gdi_vlog1p: libmvec where built with it) against a plain
  *     loop over libm;
+ *   - the logistic residual of a group of 16 rows (the fused sweep's):
+ *     gdi_logistic_rows (the vector math above) with the labels' check, as
+ *     CPUs without AVX-512 run it, against gdi_avx512_logistic_rows (exp and
+ *     log1p inline; only when this CPU has AVX-512);
  *   - this core's rate of 8-wide multiply-adds (AVX-512), in registers only
  *     and with G's pattern of loads (two vectors and ten broadcasts per 20),
  *     against which the phases' rates can be read.
@@ -244,6 +248,33 @@ static double scalar_math(const double *z, double *e, double *l)
     return l[0];
 }
 
+/* The logistic residual of GROUP rows, either way, in place: a call's
+ * residuals are the margins of the call BUFFERS later (in (−1, 1), as a fit's
+ * z mostly are; no copy, whose stores a vector load could not take from the
+ * store buffer), so that calls overlap as the fused sweep's groups can. */
+enum { GROUP = 16, BUFFERS = 8 };
+static double logistic_residual(int inline_math, const double *y, double (*buffers)[GROUP])
+{
+    static unsigned turn;
+    double *z = buffers[turn++ % BUFFERS];
+    double loss = 0.0, intercept = 0.0;
+    if (inline_math) {
+        if (!gdi_avx512_logistic_rows(z, y, NULL, GROUP, &loss, &intercept)) {
+            return NAN;
+        }
+    } else {
+        int bad = 0;
+        for (int i = 0; i < GROUP; ++i) {
+            bad |= (y[i] != 0.0) & (y[i] != 1.0);
+        }
+        if (bad) {
+            return NAN;
+        }
+        loss = gdi_logistic_rows(z, y, NULL, GROUP, &intercept);
+    }
+    return loss + intercept;
+}
+
 int main(int argc, char **argv)
 {
     const long rounds = argc > 1 ? parse_long(argv[1]) : 7;
@@ -278,6 +309,14 @@ int main(int argc, char **argv)
         v[i] = 20.0 * ((double)i / VEC - 0.5);
     }
     static double labels[SM_ROWS];
+    static double binary[GROUP];
+    static double margins[BUFFERS][GROUP];
+    for (int i = 0; i < GROUP; ++i) {
+        binary[i] = (double)(i % 3 == 0);
+        for (int b = 0; b < BUFFERS; ++b) {
+            margins[b][i] = v[(i * 4 + b) % VEC];
+        }
+    }
     double *wt = probe_wt();
     for (int c = 0; c < SM_K; ++c) {
         for (int j = 0; j < SM_M; ++j) {
@@ -302,10 +341,12 @@ int main(int argc, char **argv)
         {"softmax block, AVX-512, alone: G += X'R", 8, 20000, SM_ROWS},
         {"exp(-|z|) + log1p, 64 values: gdi_vexp + gdi_vlog1p", 2, 200000, VEC},
         {"exp(-|z|) + log1p, 64 values: scalar libm", 3, 200000, VEC},
+        {"logistic residual, 16 rows: gdi_logistic_rows + label check", 9, 500000, GROUP},
+        {"logistic residual, 16 rows: gdi_avx512_logistic_rows", 10, 500000, GROUP},
     };
     printf("block_probe: one thread, in cache, best of %ld rounds (ns per row or value)\n", rounds);
     for (size_t k = 0; k < sizeof ways / sizeof ways[0]; ++k) {
-        if ((ways[k].kind == 4 && !gdi_avx512_usable())
+        if (((ways[k].kind == 4 || ways[k].kind == 10) && !gdi_avx512_usable())
             || (ways[k].kind >= 5 && ways[k].kind <= 8 && !gdi_avx512_multi_usable())) {
             printf("%-62s %7s\n", ways[k].name, "n/a");
             continue;
@@ -324,6 +365,8 @@ int main(int argc, char **argv)
                 case 6: acc += softmax_phase(0, x, z, labels); break;
                 case 7: acc += softmax_phase(1, x, z, labels); break;
                 case 8: acc += softmax_phase(2, x, z, labels); break;
+                case 9: acc += logistic_residual(0, binary, margins); break;
+                case 10: acc += logistic_residual(1, binary, margins); break;
                 default: acc += scalar_math(v, e, l); break;
                 }
             }
