@@ -12,7 +12,8 @@
  *    800, subnormal e^−|z| near 745, tiny |z|, 0), each row alone (the
  *    masked single-lane path) and among n rows (every n mod 8);
  *  - the sums over n rows, with and without weights, added to what *loss and
- *    *intercept held; intercept NULL is left alone;
+ *    *intercept held; intercept NULL is left alone; asking for the fused
+ *    sweep's rows ahead changes no bit;
  *  - infinite margins give the limits (loss 0 or ∞, residual 0 or ±1), NaN
  *    gives NaN, never a trap;
  *  - a label other than 0 or 1 (2, −1, 0.5, NaN), in any lane of any group,
@@ -29,6 +30,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "kernels/kernels.h"
 #include "testsupport.h"
@@ -168,7 +170,7 @@ static void test_residual_math__each_row_within_3_ulp(void **state)
         const double z0 = margin(&rng, i);
         const double y = (double)(ts_rng_uniform(&rng, 0.0, 1.0) < 0.5);
         double z = z0, loss = 0.0, intercept = 0.0;
-        assert_int_equal(gdi_avx512_logistic_rows(&z, &y, NULL, 1, &loss, &intercept), 1);
+        assert_int_equal(gdi_avx512_logistic_rows(&z, &y, NULL, 1, &loss, &intercept, NULL), 1);
         const long double lz = z0;
         const long double want_loss = y == 1.0 ? softplus(-lz) : softplus(lz);
         const long double s = sigma(lz);
@@ -217,7 +219,7 @@ static void test_residual_math__rows_and_sums_match(void **state)
             }
             double loss = 0.25, intercept = -0.5;
             assert_int_equal(gdi_avx512_logistic_rows(z, y, weighted ? s : NULL, n, &loss,
-                                                      &intercept),
+                                                      &intercept, NULL),
                              1);
             for (size_t i = 0; i < n; ++i) {
                 const long double sg = sigma(z0[i]);
@@ -235,14 +237,22 @@ static void test_residual_math__rows_and_sums_match(void **state)
                         <= bound * (double)(0.25L + loss_abs) + DBL_TRUE_MIN);
             assert_true(fabsl((long double)intercept - (-0.5L + want_icpt))
                         <= bound * (double)(0.5L + icpt_abs));
-            /* Without intercept: the same loss, nothing else touched. */
+            /* Without intercept, asking for rows ahead (of a buffer here:
+             * rows 4 and 5 of each 8 from 2 on, past its end too): the same
+             * loss and residuals, nothing else touched. */
+            double r_first[ROWS_MAX];
+            memcpy(r_first, z, n * sizeof *z);
             double loss2 = 0.25;
             for (size_t i = 0; i < n; ++i) {
                 z[i] = z0[i];
             }
-            assert_int_equal(gdi_avx512_logistic_rows(z, y, weighted ? s : NULL, n, &loss2, NULL),
+            const gdi_rows_ahead ahead = {(uintptr_t)(z0 + 2), 3 * sizeof(double),
+                                          2 * sizeof(double)};
+            assert_int_equal(gdi_avx512_logistic_rows(z, y, weighted ? s : NULL, n, &loss2, NULL,
+                                                      &ahead),
                              1);
             assert_true(loss2 == loss);
+            assert_memory_equal(z, r_first, n * sizeof *z);
         }
     }
 }
@@ -258,7 +268,7 @@ static void test_residual_math__infinite_and_nan_margins(void **state)
     const double want_loss[4] = {INFINITY, 0.0, 0.0, INFINITY};
     for (size_t i = 0; i < 5; ++i) {
         double z = z0[i], loss = 0.0, intercept = 0.0;
-        assert_int_equal(gdi_avx512_logistic_rows(&z, &y[i], NULL, 1, &loss, &intercept), 1);
+        assert_int_equal(gdi_avx512_logistic_rows(&z, &y[i], NULL, 1, &loss, &intercept, NULL), 1);
         if (i == 4) {
             assert_true(isnan(z) && isnan(loss) && isnan(intercept));
         } else {
@@ -284,12 +294,12 @@ static void test_residual_math__bad_labels_refused(void **state)
             }
             y[at] = bad[b];
             double loss = 0.0, intercept = 0.0;
-            assert_int_equal(gdi_avx512_logistic_rows(z, y, NULL, 9, &loss, &intercept), 0);
+            assert_int_equal(gdi_avx512_logistic_rows(z, y, NULL, 9, &loss, &intercept, NULL), 0);
         }
     }
     /* -0.0 is a label 0. */
     double z[2] = {1.0, -1.0}, y[2] = {-0.0, 1.0}, loss = 0.0;
-    assert_int_equal(gdi_avx512_logistic_rows(z, y, NULL, 2, &loss, NULL), 1);
+    assert_int_equal(gdi_avx512_logistic_rows(z, y, NULL, 2, &loss, NULL, NULL), 1);
 }
 
 int main(void)

@@ -19,7 +19,11 @@
  *    a scratch of min(GDI_FUSED_ROWS, n_rows) doubles; they stop at the
  *    residual's first error (g then holds the groups before it), write no g
  *    when g is NULL, and do not fault on X, w and g that end at a
- *    PROT_NONE page.
+ *    PROT_NONE page; asked to (residual_asks) with a gradient, the AVX-512
+ *    and AVX2 passes hand the residual where the rows GDI_FUSED_AHEAD_ROWS
+ *    on lie (the group's first row, the stride, a row's bytes; the test's
+ *    residual asks for them, also past the end of X), else NULL, with
+ *    the same bits either way.
  * A path's checks skip where its usable() is 0 (valgrind: no AVX-512, so
  * there the AVX2 ones run). */
 #if defined(__linux__)
@@ -492,7 +496,9 @@ static void test_row_kernels__avx2_row_bits_independent_of_grouping(void **state
 
 /* The fused pass. The residual r_i = z_i − y_i of fused_residual records
  * each call's first row and row count and the z it saw (by row, into
- * seen_z), and returns GD_ERR_LABEL on call number fail_on (1-based; 0:
+ * seen_z), checks the rows ahead it is handed (expect_ahead: those
+ * GDI_FUSED_AHEAD_ROWS rows on, of X at x_addr; else NULL) and asks for
+ * them, and returns GD_ERR_LABEL on call number fail_on (1-based; 0:
  * never) — after turning z into r all the same, so that a pass which added
  * that group to g before looking at the status shows. */
 #define FUSED_MAX_CALLS 16
@@ -507,11 +513,29 @@ typedef struct fused_ctx {
     size_t first[FUSED_MAX_CALLS];
     size_t count[FUSED_MAX_CALLS];
     int bad_call; /* rows out of [0, n_rows), none, or z not the scratch */
+    uintptr_t x_addr;
+    size_t ldx, m;
+    int expect_ahead;
+    int bad_ahead; /* rows ahead handed when none were expected, or not those */
 } fused_ctx;
 
-static gd_status fused_residual(void *vctx, size_t first, size_t n_rows, double *z)
+static gd_status fused_residual(void *vctx, size_t first, size_t n_rows, double *z,
+                                const gdi_rows_ahead *ahead)
 {
     fused_ctx *c = vctx;
+    if (!c->expect_ahead) {
+        c->bad_ahead |= ahead != NULL;
+    } else if (ahead == NULL
+               || ahead->group
+                      != c->x_addr + (first + GDI_FUSED_AHEAD_ROWS) * c->ldx * sizeof(double)
+               || ahead->stride != c->ldx * sizeof(double)
+               || ahead->bytes != c->m * sizeof(double)) {
+        c->bad_ahead = 1;
+    } else {
+        for (size_t q = 0; q < n_rows; q += 8) {
+            gdi_rows_ahead_step(ahead, q); /* may lie past the end of X: no fault */
+        }
+    }
     if (c->calls < FUSED_MAX_CALLS) {
         c->first[c->calls] = first;
         c->count[c->calls] = n_rows;
@@ -537,12 +561,13 @@ static size_t fused_groups(size_t n)
 /* A fused pass and the separate kernels of its ISA it must match. */
 typedef gd_status (*fused_fn)(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                               const double *w, double b, double *z, double *g,
-                              gdi_rows_residual_fn residual, void *ctx);
+                              gdi_rows_residual_fn residual, void *ctx, int residual_asks);
 typedef struct fused_path {
     const char *name;
     int (*usable)(size_t n_features);
     fused_fn fused;
     const kernel_path *separate;
+    int hands_ahead; /* hands the residual the rows ahead when it asks */
 } fused_path;
 
 /* The dispatch (gdi_affine_rows, gdi_accumulate_xt_r) where it runs our own
@@ -564,19 +589,20 @@ static const kernel_path dispatch_path = {"dispatch", own_loops_usable, gdi_affi
                                           gdi_accumulate_xt_r};
 
 static const fused_path fused_paths[] = {
-    {"avx512 fused", gdi_avx512_fused_usable, gdi_avx512_fused_rows, &paths[AVX512]},
-    {"avx2 fused", gdi_avx2_fused_usable, gdi_avx2_fused_rows, &paths[AVX2]},
-    {"dispatch fused", dispatch_fused_usable, gdi_fused_rows_dispatch, &dispatch_path},
+    {"avx512 fused", gdi_avx512_fused_usable, gdi_avx512_fused_rows, &paths[AVX512], 1},
+    {"avx2 fused", gdi_avx2_fused_usable, gdi_avx2_fused_rows, &paths[AVX2], 1},
+    {"dispatch fused", dispatch_fused_usable, gdi_fused_rows_dispatch, &dispatch_path, 0},
 };
 enum { FUSED_AVX512, FUSED_AVX2, FUSED_DISPATCH };
 
 /* fp->fused on x (n rows of m at stride ldx), w, b, y and g (holding g0 on
- * entry; NULL: no gradient), the residual failing on call fail_on (0:
- * never), against the affine_rows and accumulate_xt_r of the same ISA
- * (bits): the calls, the z seen, g. The scratch lies between canaries. */
+ * entry; NULL: no gradient), the residual asking for the rows ahead or not
+ * (asks) and failing on call fail_on (0: never), against the affine_rows
+ * and accumulate_xt_r of the same ISA (bits): the calls, the rows ahead
+ * handed, the z seen, g. The scratch lies between canaries. */
 static void check_fused(const fused_path *fp, const double *x, size_t n, size_t m, size_t ldx,
                         const double *w, double b, const double *y, const double *g0, double *g,
-                        size_t fail_on, const char *what)
+                        int asks, size_t fail_on, const char *what)
 {
     const size_t groups = fused_groups(n);
     const size_t expected_calls = fail_on == 0 || fail_on > groups ? groups : fail_on;
@@ -605,9 +631,13 @@ static void check_fused(const fused_path *fp, const double *x, size_t n, size_t 
     ctx.scratch = scratch;
     ctx.n_rows = n;
     ctx.fail_on = fail_on;
+    ctx.x_addr = (uintptr_t)x;
+    ctx.ldx = ldx;
+    ctx.m = m;
+    ctx.expect_ahead = asks && g != NULL && fp->hands_ahead;
 
     const gd_status status =
-        fp->fused(x, n, m, ldx, w, b, scratch, g, fused_residual, &ctx);
+        fp->fused(x, n, m, ldx, w, b, scratch, g, fused_residual, &ctx, asks);
 
     /* The separate kernels on the same rows. */
     double *z_ref = ts_alloc_doubles(n);
@@ -627,6 +657,11 @@ static void check_fused(const fused_path *fp, const double *x, size_t n, size_t 
                     "%zu)%s\n",
                     what, n, m, ldx, fail_on, ctx.calls, expected_calls,
                     ctx.bad_call ? ", one with rows out of range or z not the scratch" : "");
+        fail();
+    }
+    if (ctx.bad_ahead) {
+        print_error("%s: n_rows=%zu m=%zu ldx=%zu asks=%d: rows ahead %s\n", what, n, m, ldx,
+                    asks, ctx.expect_ahead ? "not those GDI_FUSED_AHEAD_ROWS on" : "handed");
         fail();
     }
     size_t total = 0;
@@ -701,7 +736,7 @@ static void fill_g0(double *g0, size_t m, ts_rng *rng)
 
 /* One shape through the fused pass, g (from g0, between canaries) or none. */
 static void check_fused_shape(const fused_path *fp, size_t n, size_t m, size_t ldx,
-                              int with_gradient, size_t fail_on, ts_rng *rng)
+                              int with_gradient, int asks, size_t fail_on, ts_rng *rng)
 {
     char what[64];
     snprintf(what, sizeof what, "%s%s", fp->name, with_gradient ? "" : " (no g)");
@@ -725,7 +760,7 @@ static void check_fused_shape(const fused_path *fp, size_t n, size_t m, size_t l
     double *w_copy = ts_alloc_doubles(m);
     memcpy(x_copy, x, count * sizeof *x);
     memcpy(w_copy, w, m * sizeof *w);
-    check_fused(fp, x, n, m, ldx, w, b, y, g0, with_gradient ? g : NULL, fail_on, what);
+    check_fused(fp, x, n, m, ldx, w, b, y, g0, with_gradient ? g : NULL, asks, fail_on, what);
     if (!with_gradient && memcmp(g, g0, m * sizeof *g) != 0) {
         print_error("%s: n_rows=%zu m=%zu ldx=%zu: g written\n", what, n, m, ldx);
         fail();
@@ -764,7 +799,9 @@ static void fused_sweep(const fused_path *fp, int with_gradient, unsigned long l
                 continue;
             }
             for (size_t pad = 0; pad <= 3; pad += 3) {
-                check_fused_shape(fp, n, m, m + pad, with_gradient, 0, &rng);
+                for (int asks = 0; asks <= 1; ++asks) {
+                    check_fused_shape(fp, n, m, m + pad, with_gradient, asks, 0, &rng);
+                }
             }
         }
     }
@@ -789,8 +826,10 @@ static void fused_stops_at_residual_error(const fused_path *fp)
     ts_rng_seed(&rng, 53);
     for (size_t fail_on = 1; fail_on <= 3; ++fail_on) {
         for (size_t pad = 0; pad <= 3; pad += 3) {
-            check_fused_shape(fp, 40, 50, 50 + pad, 1, fail_on, &rng);
-            check_fused_shape(fp, 40, 50, 50 + pad, 0, fail_on, &rng);
+            for (int asks = 0; asks <= 1; ++asks) {
+                check_fused_shape(fp, 40, 50, 50 + pad, 1, asks, fail_on, &rng);
+                check_fused_shape(fp, 40, 50, 50 + pad, 0, asks, fail_on, &rng);
+            }
         }
     }
 }
@@ -824,8 +863,13 @@ static void fused_loads_stop_at_row_end(const fused_path *fp)
                 ts_fill(y, n, -1.0, 1.0, &rng);
                 fill_g0(g0, m, &rng);
                 memcpy(gg.data, g0, m * sizeof *g0);
-                check_fused(fp, gx.data, n, m, ldx, gw.data, 0.25, y, g0, gg.data, 0, what);
-                check_fused(fp, gx.data, n, m, ldx, gw.data, 0.25, y, g0, NULL, 0, what_no_g);
+                for (int asks = 0; asks <= 1; ++asks) {
+                    memcpy(gg.data, g0, m * sizeof *g0);
+                    check_fused(fp, gx.data, n, m, ldx, gw.data, 0.25, y, g0, gg.data, asks, 0,
+                                what);
+                    check_fused(fp, gx.data, n, m, ldx, gw.data, 0.25, y, g0, NULL, asks, 0,
+                                what_no_g);
+                }
                 free(g0);
                 free(y);
                 ts_guarded_free(&gg);

@@ -197,8 +197,9 @@ int gdi_avx2_fused_usable(size_t n_features)
 
 gd_status gdi_fused_rows_dispatch(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                                   const double *w, double b, double *z, double *g,
-                                  gdi_rows_residual_fn residual, void *ctx)
+                                  gdi_rows_residual_fn residual, void *ctx, int residual_asks)
 {
+    (void)residual_asks; /* no rows asked for ahead */
     const size_t piece = gdi_block_shape_for(n_features, 1).rows;
     for (size_t i = 0; i < n_rows; i += GDI_FUSED_ROWS) {
         const size_t count = min_size(n_rows - i, GDI_FUSED_ROWS);
@@ -206,7 +207,7 @@ gd_status gdi_fused_rows_dispatch(const double *x, size_t n_rows, size_t n_featu
             gdi_affine_rows(x + (i + q) * ldx, min_size(count - q, piece), n_features, ldx, w, b,
                             z + q);
         }
-        const gd_status status = residual(ctx, i, count, z);
+        const gd_status status = residual(ctx, i, count, z, NULL);
         if (status != GD_OK) {
             return status;
         }
@@ -236,14 +237,16 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
 
 gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                                 const double *w, double b, double *z, double *g,
-                                gdi_rows_residual_fn residual, void *ctx)
+                                gdi_rows_residual_fn residual, void *ctx, int residual_asks)
 {
-    return gdi_fused_rows_dispatch(x, n_rows, n_features, ldx, w, b, z, g, residual, ctx);
+    return gdi_fused_rows_dispatch(x, n_rows, n_features, ldx, w, b, z, g, residual, ctx,
+                                   residual_asks);
 }
 
 int gdi_avx512_logistic_rows(double *z, const double *y, const double *s, size_t n,
-                             double *loss, double *intercept)
+                             double *loss, double *intercept, const gdi_rows_ahead *ahead)
 {
+    (void)ahead;
     int bad = 0;
     for (size_t i = 0; i < n; ++i) {
         bad |= (y[i] != 0.0) & (y[i] != 1.0);
@@ -286,9 +289,10 @@ void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features,
 
 gd_status gdi_avx2_fused_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                               const double *w, double b, double *z, double *g,
-                              gdi_rows_residual_fn residual, void *ctx)
+                              gdi_rows_residual_fn residual, void *ctx, int residual_asks)
 {
-    return gdi_fused_rows_dispatch(x, n_rows, n_features, ldx, w, b, z, g, residual, ctx);
+    return gdi_fused_rows_dispatch(x, n_rows, n_features, ldx, w, b, z, g, residual, ctx,
+                                   residual_asks);
 }
 #endif
 /* A build without the k-output loops (avx512_multi.c: GDLEARN_HAVE_AVX512_MULTI,

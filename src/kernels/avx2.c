@@ -16,9 +16,6 @@
 #define PREFETCH_ROWS ((size_t)16)
 #define PREFETCH_MAX_FEATURES ((size_t)128)
 #define WIDE_PREFETCH_FEATURES ((size_t)256)
-/* The fused pass (gdi_avx2_fused_rows) asks for the rows this far ahead,
- * into L2 (as avx512.c). */
-#define FUSED_AHEAD_ROWS ((size_t)32)
 
 /* Lane i of the result: the sum of the 4 lanes of a_i (i = 0 … 3). */
 static __m256d sum_each4(__m256d a0, __m256d a1, __m256d a2, __m256d a3)
@@ -212,7 +209,7 @@ void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features,
 
 gd_status gdi_avx2_fused_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                               const double *w, double b, double *z, double *g,
-                              gdi_rows_residual_fn residual, void *ctx)
+                              gdi_rows_residual_fn residual, void *ctx, int residual_asks)
 {
     const size_t full = n_features / 4 * 4;
     const int has_tail = n_features % 4 != 0;
@@ -222,11 +219,14 @@ gd_status gdi_avx2_fused_rows(const double *x, size_t n_rows, size_t n_features,
     for (size_t i = 0; i < n_rows; i += group) {
         const size_t count = n_rows - i < group ? n_rows - i : group;
         const double *rows = x + i * ldx;
-        /* As avx512.c: the rows FUSED_AHEAD_ROWS further on into L2, rows
-         * 0–3 of each 8 while their z is summed and 4–7 while they go into
-         * g, once per 64 bytes either way; without a gradient, all while z
+        /* As avx512.c: the rows GDI_FUSED_AHEAD_ROWS further on into L2,
+         * rows 0–3 of each 8 while their z is summed and 4–7 while they go
+         * into g (or 4 and 5 while the residual runs, when it asks, and 6
+         * and 7 into g), once per 64 bytes; without a gradient, all while z
          * is summed. An address: those rows may lie past the end of X. */
-        const uintptr_t ahead = (uintptr_t)rows + FUSED_AHEAD_ROWS * ldx * sizeof(double);
+        const uintptr_t ahead = (uintptr_t)rows + GDI_FUSED_AHEAD_ROWS * ldx * sizeof(double);
+        const gdi_rows_ahead rows_ahead = {ahead, ldx * sizeof(double),
+                                           n_features * sizeof(double)};
         size_t q = 0;
         for (; q + 8 <= count; q += 8) {
             const double *sub = rows + q * ldx;
@@ -243,7 +243,8 @@ gd_status gdi_avx2_fused_rows(const double *x, size_t n_rows, size_t n_features,
         for (; q < count; ++q) {
             z[q] = dot1(rows + q * ldx, w, full, has_tail, tail) + b;
         }
-        const gd_status status = residual(ctx, i, count, z);
+        const gd_status status =
+            residual(ctx, i, count, z, residual_asks && g != NULL ? &rows_ahead : NULL);
         if (status != GD_OK) {
             return status;
         }
@@ -251,8 +252,12 @@ gd_status gdi_avx2_fused_rows(const double *x, size_t n_rows, size_t n_features,
             continue;
         }
         for (q = 0; q + 8 <= count; q += 8) {
-            sweep8(rows + q * ldx, ldx, full, has_tail, tail, z + q, g,
-                   ahead + q * ldx * sizeof(double), 4, 0);
+            const uintptr_t sub_ahead = ahead + q * ldx * sizeof(double);
+            if (residual_asks) {
+                sweep8(rows + q * ldx, ldx, full, has_tail, tail, z + q, g, sub_ahead, 6, 0);
+            } else {
+                sweep8(rows + q * ldx, ldx, full, has_tail, tail, z + q, g, sub_ahead, 4, 0);
+            }
         }
         for (; q < count; ++q) {
             sweep1(rows + q * ldx, full, has_tail, tail, z[q], g);

@@ -34,9 +34,6 @@
 #define PREFETCH_ROWS ((size_t)16)
 #define PREFETCH_MAX_FEATURES ((size_t)128)
 #define WIDE_PREFETCH_FEATURES ((size_t)256)
-/* The fused pass (gdi_avx512_fused_rows) asks for the rows this far ahead,
- * into L2 (see there). */
-#define FUSED_AHEAD_ROWS ((size_t)32)
 
 /* The 8 dot products x_rᵀw of the 8 rows at `rows` (stride ldx), as lanes,
  * by the fixed order of the file's header. Rows [0, pf_rows) of the 8 at
@@ -214,7 +211,7 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
 
 gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                                 const double *w, double b, double *z, double *g,
-                                gdi_rows_residual_fn residual, void *ctx)
+                                gdi_rows_residual_fn residual, void *ctx, int residual_asks)
 {
     const size_t full = n_features / 8 * 8;
     const __mmask8 tail = gdi_tail_mask(n_features);
@@ -223,13 +220,16 @@ gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_feature
     for (size_t i = 0; i < n_rows; i += group) {
         const size_t count = n_rows - i < group ? n_rows - i : group;
         const double *rows = x + i * ldx;
-        /* The rows FUSED_AHEAD_ROWS further on are asked for into L2, half
-         * of each 8 while their z is summed and half while they go into g,
-         * one request per 64 bytes loaded either way: requests go out
-         * evenly, also across the residual between the two. Without a
-         * gradient, all while z is summed. An address: those rows may lie
-         * past the end of X. */
-        const uintptr_t ahead = (uintptr_t)rows + FUSED_AHEAD_ROWS * ldx * sizeof(double);
+        /* The rows GDI_FUSED_AHEAD_ROWS further on are asked for into L2,
+         * rows 0–3 of each 8 while their z is summed, then 4–7 while they
+         * go into g or, when the residual asks (residual_asks), 4 and 5
+         * while it runs and 6 and 7 while they go into g: one request per 64
+         * bytes loaded, so requests go out evenly over the whole group.
+         * Without a gradient, all while z is summed. An address: those rows
+         * may lie past the end of X. */
+        const uintptr_t ahead = (uintptr_t)rows + GDI_FUSED_AHEAD_ROWS * ldx * sizeof(double);
+        const gdi_rows_ahead rows_ahead = {ahead, ldx * sizeof(double),
+                                           n_features * sizeof(double)};
         size_t q = 0;
         for (; q + 8 <= count; q += 8) {
             const double *sub = rows + q * ldx;
@@ -241,7 +241,8 @@ gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_feature
         for (; q < count; ++q) {
             z[q] = dot1(rows + q * ldx, w, full, tail) + b;
         }
-        const gd_status status = residual(ctx, i, count, z);
+        const gd_status status =
+            residual(ctx, i, count, z, residual_asks && g != NULL ? &rows_ahead : NULL);
         if (status != GD_OK) {
             return status;
         }
@@ -249,8 +250,12 @@ gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_feature
             continue;
         }
         for (q = 0; q + 8 <= count; q += 8) {
-            sweep8(rows + q * ldx, ldx, full, tail, z + q, g,
-                   ahead + q * ldx * sizeof(double), 4, 0);
+            const uintptr_t sub_ahead = ahead + q * ldx * sizeof(double);
+            if (residual_asks) {
+                sweep8(rows + q * ldx, ldx, full, tail, z + q, g, sub_ahead, 6, 0);
+            } else {
+                sweep8(rows + q * ldx, ldx, full, tail, z + q, g, sub_ahead, 4, 0);
+            }
         }
         for (; q < count; ++q) {
             sweep1(rows + q * ldx, full, tail, z[q], g);
@@ -260,7 +265,7 @@ gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_feature
 }
 
 int gdi_avx512_logistic_rows(double *z, const double *y, const double *s, size_t n,
-                             double *loss, double *intercept)
+                             double *loss, double *intercept, const gdi_rows_ahead *ahead)
 {
     const __m512d one = _mm512_set1_pd(1.0);
     const __m512d zero = _mm512_setzero_pd();
@@ -270,6 +275,7 @@ int gdi_avx512_logistic_rows(double *z, const double *y, const double *s, size_t
     for (size_t i = 0; i < n; i += 8) {
         const size_t len = n - i < 8 ? n - i : 8;
         const __mmask8 live = (__mmask8)((1u << len) - 1u);
+        gdi_rows_ahead_step(ahead, i);
         const __m512d zi = _mm512_maskz_loadu_pd(live, z + i);
         const __m512d yi = _mm512_maskz_loadu_pd(live, y + i);
         const __mmask8 is_one = _mm512_cmp_pd_mask(yi, one, _CMP_EQ_OQ);

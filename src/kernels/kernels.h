@@ -142,6 +142,13 @@ typedef gd_status (*gdi_residual_lanes_fn)(const gd_data *data, size_t start, si
                                            size_t k, double *z, double *loss, double *intercept,
                                            gdi_prefetch *pf);
 
+/* One output: the same as gdi_residual_fn, asking for the rows at `ahead`
+ * as it goes (GDI_FUSED_AHEAD_ROWS below; NULL: none). */
+struct gdi_rows_ahead;
+typedef gd_status (*gdi_residual_ahead_fn)(const gd_data *data, size_t start, size_t rows,
+                                           double *z, double *loss, double *intercept,
+                                           const struct gdi_rows_ahead *ahead);
+
 /* A model of the form Z = XW + 1bᵀ, θ = [b (k); W (m×k row-major)], with a
  * per-row loss: the built-ins. */
 typedef struct gdi_affine_model {
@@ -160,6 +167,11 @@ typedef struct gdi_affine_model {
      * gdi_avx512_multi_usable() and k ≤ GDI_LANES_MAX_OUTPUTS. Called on whole
      * blocks (its groups of 8 rows start at the block's first row). */
     gdi_residual_lanes_fn residual_lanes;
+    /* One output: the residual again, asking for the fused sweep's rows
+     * ahead as it goes (gdi_rows_ahead_step, for each 8 rows), or NULL:
+     * logistic regression's on CPUs with AVX-512. Used by the fused
+     * sweeps. */
+    gdi_residual_ahead_fn residual_ahead;
 } gdi_affine_model;
 
 /* Doubles of workspace gdi_affine_loss_grad needs for n_rows rows, or
@@ -229,21 +241,60 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
  * ISAs, 2–4 % more at m = 500, and 24 % more at m = 1000 (AVX2)
  * (docs/performance.md, table 12). */
 #define GDI_FUSED_MAX_FEATURES ((size_t)400)
-typedef gd_status (*gdi_rows_residual_fn)(void *ctx, size_t first, size_t n_rows, double *z);
+/* Rows the sweep asks for into L2 go out while it computes, spread over it
+ * (avx512.c says why): rows 0–3 of each 8 of the group GDI_FUSED_AHEAD_ROWS
+ * rows on while z is summed, 4–7 while the rows go into g — or, with
+ * residual_asks, 4 and 5 while the residual runs, which asks for them as it
+ * goes (gdi_rows_ahead_step), and 6 and 7 while the rows go into g. The
+ * residual is then handed where they lie; otherwise its `ahead` is NULL.
+ * (1e6×50 logistic, 2 threads, gdlearn-bench, one-off: 5 % less time per
+ * evaluation with its residual asking; docs/performance.md.) */
+#define GDI_FUSED_AHEAD_ROWS ((size_t)32)
+typedef struct gdi_rows_ahead {
+    uintptr_t group; /* the group's first row: an address, it may lie past X's end */
+    size_t stride;   /* bytes from a row to the next (ldx · 8) */
+    size_t bytes;    /* bytes of a row (n_features · 8) */
+} gdi_rows_ahead;
+
+/* For the residual of a group: ask for rows first + 4 and first + 5 of the
+ * group ahead, one request per 64 bytes, into L2, `first` the residual's
+ * row (a multiple of 8) in its own group. NULL: nothing. */
+static inline void gdi_rows_ahead_step(const gdi_rows_ahead *ahead, size_t first)
+{
+#if defined(__GNUC__)
+    if (ahead == NULL) {
+        return;
+    }
+    for (size_t row = first + 4; row < first + 6; ++row) {
+        const uintptr_t start = ahead->group + row * ahead->stride;
+        for (size_t offset = 0; offset < ahead->bytes; offset += 64) {
+            __builtin_prefetch((const void *)(start + offset), 0, 2);
+        }
+    }
+#else
+    (void)ahead;
+    (void)first;
+#endif
+}
+
+typedef gd_status (*gdi_rows_residual_fn)(void *ctx, size_t first, size_t n_rows, double *z,
+                                          const gdi_rows_ahead *ahead);
 int gdi_avx512_fused_usable(size_t n_features);
 gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                                 const double *w, double b, double *z, double *g,
-                                gdi_rows_residual_fn residual, void *ctx);
+                                gdi_rows_residual_fn residual, void *ctx, int residual_asks);
 /* The logistic residual of n rows (avx512.c), where gdi_avx512_usable():
  * as gdi_logistic_rows below, with its exp and log1p inline
  * (kernels/avx512_math.h), and the labels checked on the way. Adds
  * Σ sᵢ(softplus(zᵢ) − yᵢzᵢ) to *loss and Σ rᵢ to *intercept (unless NULL),
  * sets z[i] = rᵢ = sᵢ(σ(zᵢ) − yᵢ); s NULL: all 1. Returns 1, or 0 when a
  * label is neither 0 nor 1 (the sums and z are then of no use). Sums run
- * lane i mod 8 of row i, then the lanes: the same bits for the same n. In a
- * build without the AVX-512 loops: the same through gdi_logistic_rows. */
+ * lane i mod 8 of row i, then the lanes: the same bits for the same n. For
+ * each 8 rows, asks for the fused sweep's rows ahead (gdi_rows_ahead_step;
+ * ahead NULL: none). In a build without the AVX-512 loops: the same through
+ * gdi_logistic_rows, asking for nothing. */
 int gdi_avx512_logistic_rows(double *z, const double *y, const double *s, size_t n,
-                             double *loss, double *intercept);
+                             double *loss, double *intercept, const gdi_rows_ahead *ahead);
 /* The exp and log1p of those residuals (kernels/avx512_math.h) over arrays,
  * for the tests and block_probe: out[i] = e^x[i] for x[i] ≤ 0, log1p(x[i])
  * for x[i] ≥ 0 (NaN: NaN), within 2 ulp. In a build without the AVX-512
@@ -265,15 +316,16 @@ void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features,
 int gdi_avx2_fused_usable(size_t n_features);
 gd_status gdi_avx2_fused_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                               const double *w, double b, double *z, double *g,
-                              gdi_rows_residual_fn residual, void *ctx);
+                              gdi_rows_residual_fn residual, void *ctx, int residual_asks);
 /* The same sweep, its groups and calls, through gdi_affine_rows and
  * gdi_accumulate_xt_r (the first usable path) in pieces BLAS takes
  * serially: gdi_avx512_fused_rows and gdi_avx2_fused_rows in a build
  * without their loops (never called there through onepass.c). z and g get
- * the bits of those two functions; on our own loops, for any grouping. */
+ * the bits of those two functions; on our own loops, for any grouping. It
+ * asks for no rows ahead: the residual's `ahead` is NULL. */
 gd_status gdi_fused_rows_dispatch(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                                   const double *w, double b, double *z, double *g,
-                                  gdi_rows_residual_fn residual, void *ctx);
+                                  gdi_rows_residual_fn residual, void *ctx, int residual_asks);
 /* The k-output pair in AVX-512 (avx512_multi.c): Z = XW + 1bᵀ and G += XᵀR
  * as gdi_affine_rows_multi / gdi_accumulate_xt_r_multi below, but with the
  * weights wt and the gradient gt transposed (n_outputs rows of n_features,

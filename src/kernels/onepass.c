@@ -204,12 +204,17 @@ static void fused_flush(fused_chunk *c)
     }
 }
 
-static gd_status fused_residual(void *arg, size_t first, size_t n_rows, double *z)
+static gd_status fused_residual(void *arg, size_t first, size_t n_rows, double *z,
+                                const gdi_rows_ahead *ahead)
 {
     fused_chunk *c = arg;
+    double *intercept = c->intercept != NULL ? &c->part_intercept : NULL;
     const gd_status status =
-        c->model->residual(c->data, c->row_begin + first, n_rows, 1, z, &c->part_loss,
-                           c->intercept != NULL ? &c->part_intercept : NULL);
+        c->model->residual_ahead != NULL
+            ? c->model->residual_ahead(c->data, c->row_begin + first, n_rows, z, &c->part_loss,
+                                       intercept, ahead)
+            : c->model->residual(c->data, c->row_begin + first, n_rows, 1, z, &c->part_loss,
+                                 intercept);
     if (++c->groups % FUSED_SUM_GROUPS == 0) {
         fused_flush(c);
     }
@@ -263,9 +268,11 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
         fused_chunk sums = {model, data, row_begin, &loss, intercept, 0.0, 0.0, 0};
         const gd_status status =
             fused512 ? gdi_avx512_fused_rows(data->x + row_begin * ldx, row_end - row_begin, m,
-                                             ldx, w, b[0], group_z, g, fused_residual, &sums)
+                                             ldx, w, b[0], group_z, g, fused_residual, &sums,
+                                             model->residual_ahead != NULL)
                      : gdi_avx2_fused_rows(data->x + row_begin * ldx, row_end - row_begin, m,
-                                           ldx, w, b[0], group_z, g, fused_residual, &sums);
+                                           ldx, w, b[0], group_z, g, fused_residual, &sums,
+                                           model->residual_ahead != NULL);
         if (status != GD_OK) {
             return status;
         }

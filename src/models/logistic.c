@@ -32,26 +32,36 @@ static gd_status logistic_residual(const gd_data *data, size_t start, size_t row
 }
 
 /* The same on CPUs with AVX-512: exp and log1p inline, labels checked on the
- * way (kernels.h, kernels/avx512_math.h; docs/performance.md, "Vector
- * math"). */
-static gd_status logistic_residual_avx512(const gd_data *data, size_t start, size_t rows,
-                                          size_t k, double *z, double *loss, double *intercept)
+ * way, the fused sweep's rows ahead asked for as it goes (kernels.h,
+ * kernels/avx512_math.h; docs/performance.md, "Vector math"). */
+static gd_status logistic_residual_ahead(const gd_data *data, size_t start, size_t rows,
+                                         double *z, double *loss, double *intercept,
+                                         const gdi_rows_ahead *ahead)
 {
-    (void)k;
     const double *weights = data->weights != NULL ? data->weights + start : NULL;
-    return gdi_avx512_logistic_rows(z, data->y + start, weights, rows, loss, intercept)
+    return gdi_avx512_logistic_rows(z, data->y + start, weights, rows, loss, intercept, ahead)
                ? GD_OK
                : GD_ERR_LABEL;
 }
 
+/* The same for blocks (wider rows), asking for nothing. */
+static gd_status logistic_residual_avx512(const gd_data *data, size_t start, size_t rows,
+                                          size_t k, double *z, double *loss, double *intercept)
+{
+    (void)k;
+    return logistic_residual_ahead(data, start, rows, z, loss, intercept, NULL);
+}
+
 static gdi_affine_model logistic_affine(const gd_model *self)
 {
+    const int avx512 = gdi_avx512_usable();
     const gdi_affine_model affine = {
         .n_features = self->n_features,
         .n_outputs = 1,
         .l2 = self->l2,
         .n_threads = self->n_threads,
-        .residual = gdi_avx512_usable() ? logistic_residual_avx512 : logistic_residual,
+        .residual = avx512 ? logistic_residual_avx512 : logistic_residual,
+        .residual_ahead = avx512 ? logistic_residual_ahead : NULL,
         /* Vectorised exp/log1p (kernels/vmath.h): ~2 ns a row, too little
          * to hide prefetches behind — 1e6×50 on 2 threads, gdlearn-bench:
          * 28.2 ms per evaluation without, 34.8 with. */

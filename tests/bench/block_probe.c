@@ -259,7 +259,7 @@ static double logistic_residual(int inline_math, const double *y, double (*buffe
     double *z = buffers[turn++ % BUFFERS];
     double loss = 0.0, intercept = 0.0;
     if (inline_math) {
-        if (!gdi_avx512_logistic_rows(z, y, NULL, GROUP, &loss, &intercept)) {
+        if (!gdi_avx512_logistic_rows(z, y, NULL, GROUP, &loss, &intercept, NULL)) {
             return NAN;
         }
     } else {
