@@ -6,6 +6,8 @@
  *    exactly 1, 0 and NaN at −0, −∞ and NaN; log1p(x) for x ≥ 0 within 2 ulp
  *    over [0, 1] (the logistic residual's e^−|z|), [0, 200] (softmax's sum
  *    of the other classes' terms) and tiny x, exactly 0 and NaN at 0 and NaN;
+ *  - σ(z) for z < 0 within 0.75 ulp of e/u for the kernel's own e = e^z
+ *    and u = 1 + e (so its quotient is corrected, not a plain product);
  *  - every row's loss softplus(z) − y·z within 3 ulp of it and its residual
  *    σ(z) − y within 3 ulp of max(σ, y) (the cancellation of σ − y is in
  *    any form of it), for margins over the whole range of e^−|z| (|z| up to
@@ -190,6 +192,39 @@ static void test_residual_math__each_row_within_3_ulp(void **state)
     print_message("worst: loss %.2f ulp, residual %.2f ulp\n", worst_loss, worst_residual);
 }
 
+/* σ(z) for z < 0 is e/u, e = e^z and u = 1 + e rounded: taken as e·(1/u)
+ * and then corrected by the product's remainder, it is within SIGMA_ULP of
+ * the exact quotient of the kernel's own e and u: its rounding alone, half
+ * an ulp (the uncorrected product e·(1/u) is 0.82 ulp off at z = −2.1). The
+ * residual of a row with y = 0 is σ. */
+#define SIGMA_ULP 0.75
+static void test_residual_math__sigma_is_the_quotient_of_its_exp(void **state)
+{
+    (void)state;
+    skip_unless_avx512();
+    ts_rng rng;
+    ts_rng_seed(&rng, 2615);
+    double worst = 0.0;
+    for (size_t i = 0; i < 400000; ++i) {
+        const double z0 = i % 2 ? ts_rng_uniform(&rng, -3.0, 0.0) : ts_rng_uniform(&rng, -40.0, 0.0);
+        double e;
+        gdi_avx512_exp_nonpositive(&z0, &e, 1);
+        double z = z0, loss = 0.0;
+        const double y = 0.0;
+        assert_int_equal(gdi_avx512_logistic_rows(&z, &y, NULL, 1, &loss, NULL, NULL), 1);
+        const double u = 1.0 + e; /* rounded, as the kernel's */
+        const long double want = (long double)e / (long double)u;
+        const double err = ulps(z, want, want);
+        if (!(err <= SIGMA_ULP)) {
+            print_error("z = %a: sigma %a, e/u of its e = %a: %La (%.2f ulp)\n", z0, z, e, want,
+                        err);
+            fail();
+        }
+        worst = fmax(worst, err);
+    }
+    print_message("sigma: worst %.2f ulp of e/u\n", worst);
+}
+
 /* n rows at once, every n mod 8, weighted or not: each residual as above
  * (times its weight), and the sums added to the values *loss and
  * *intercept held. */
@@ -308,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_residual_math__exp_within_2_ulp),
         cmocka_unit_test(test_residual_math__log1p_within_2_ulp),
         cmocka_unit_test(test_residual_math__each_row_within_3_ulp),
+        cmocka_unit_test(test_residual_math__sigma_is_the_quotient_of_its_exp),
         cmocka_unit_test(test_residual_math__rows_and_sums_match),
         cmocka_unit_test(test_residual_math__infinite_and_nan_margins),
         cmocka_unit_test(test_residual_math__bad_labels_refused),

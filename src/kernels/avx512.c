@@ -1,8 +1,10 @@
 /* The one-output block kernels (out = Xw + b, g += Xᵀr) in AVX-512, for the
- * CPUs that have it (gdi_avx512_usable, affine.c), and the one-pass
- * evaluation's fused sweep over narrow rows (gdi_avx512_fused_rows). This
- * file alone is built with -mavx512f (src/CMakeLists.txt): nothing in it may
- * run before that check, so it holds these kernels and nothing else.
+ * CPUs that have it (gdi_avx512_usable, affine.c), the one-pass
+ * evaluation's fused sweep over narrow rows (gdi_avx512_fused_rows), and the
+ * logistic residual with its exp and log1p inline (gdi_avx512_logistic_rows,
+ * at the end). This file and avx512_multi.c alone are built with -mavx512f
+ * (src/CMakeLists.txt): nothing in them may run before that check, so they
+ * hold these kernels and nothing else.
  *
  * Why not dgemv: a block's Xᵀr through BLAS runs after its Xw, in cache, with
  * no memory traffic under it, so an evaluation costs the read of X plus the
@@ -18,7 +20,10 @@
  * Taking 16 rows through all three steps at once, and asking for the rows
  * 32 ahead half during z and half during Xᵀr, spreads the requests over the
  * whole computation (1e6×50, 2 threads, gdlearn-bench, one-off A/B: linear
- * 1.21 → 1.15 times the read of X, logistic 1.31 → 1.24).
+ * 1.21 → 1.15 times the read of X, logistic 1.31 → 1.24). A residual with
+ * work of its own asks for a quarter of them itself, as it computes
+ * (residual_asks, kernels.h: the logistic residual, gdi_avx512_logistic_rows
+ * below), so that requests go out during it too.
  *
  * Sums are in a fixed order (lane j mod 8 of each row, then the tree of
  * gdi_sum_each, for a row in a group of 8 or alone; g gets its rows in order), so

@@ -74,7 +74,7 @@ static inline __m512d gdi_getmant_1_2_pd(__m512d u)
 
 /* e^x for x ≤ 0 (NaN: NaN). x = n/8·ln 2 + r, n whole, |r| ≤ ln 2/16;
  * e^x = 2^⌊n/8⌋ · 2^((n mod 8)/8) · e^r, e^r − 1 by its Taylor polynomial of
- * degree 8 (remainder below 2^-58 of it), evaluated by Estrin's scheme for a
+ * degree 8 (remainder below 2^-59 of e^r), evaluated by Estrin's scheme for a
  * short dependency chain; the product with the table entry is one
  * multiply-add, the power of 2 one scalef (which rounds a subnormal result
  * once). Below −746 the result is 0, as exp's. */
@@ -104,12 +104,14 @@ static inline __m512d gdi_exp_nonpositive_pd(__m512d x)
                             _mm512_mul_pd(n, _mm512_set1_pd(0.125)));
 }
 
-/* log1p(x) for x ≥ 0 (NaN: NaN), given u = 1 + x rounded (the caller's) and
+/* log1p(x) for finite x ≥ 0 (NaN: NaN; +∞ gives NaN, not +∞: the residuals
+ * never pass it, their x is at most k − 1), given u = 1 + x rounded (the caller's) and
  * inv ≈ 1/u (the caller's too: both residuals divide by u anyway).
  * log1p(x) = log(u) + (x − (u − 1))/u: the second term puts back what
  * rounding 1 + x lost, to first order. log(u) = e·ln 2 − log(rc_j) +
  * log1p(ρ) with u = 2^e·m, m ∈ [1, 2), j the top 4 bits of m's fraction and
- * ρ = m·rc_j − 1 ∈ [0, 1/16] (one rounding); log1p(ρ) by its Taylor
+ * ρ = m·rc_j − 1 ∈ [−2^-56, 1/16] (one rounding; below 0 only where rc_j was
+ * rounded down and m = 1 + j/16 exactly); log1p(ρ) by its Taylor
  * polynomial of degree 14 (remainder below 2^-59 of it), Estrin. */
 static inline __m512d gdi_log1p_nonnegative_pd(__m512d x, __m512d u, __m512d inv)
 {

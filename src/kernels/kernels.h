@@ -247,8 +247,9 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
  * residual_asks, 4 and 5 while the residual runs, which asks for them as it
  * goes (gdi_rows_ahead_step), and 6 and 7 while the rows go into g. The
  * residual is then handed where they lie; otherwise its `ahead` is NULL.
- * (1e6×50 logistic, 2 threads, gdlearn-bench, one-off: 5 % less time per
- * evaluation with its residual asking; docs/performance.md.) */
+ * (1e6×50 logistic, 2 threads, gdlearn-bench, one-off A/B of 5 rounds:
+ * 3.7 % less time per evaluation with its residual asking;
+ * docs/performance.md, table 13.) */
 #define GDI_FUSED_AHEAD_ROWS ((size_t)32)
 typedef struct gdi_rows_ahead {
     uintptr_t group; /* the group's first row: an address, it may lie past X's end */
@@ -296,9 +297,9 @@ gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_feature
 int gdi_avx512_logistic_rows(double *z, const double *y, const double *s, size_t n,
                              double *loss, double *intercept, const gdi_rows_ahead *ahead);
 /* The exp and log1p of those residuals (kernels/avx512_math.h) over arrays,
- * for the tests and block_probe: out[i] = e^x[i] for x[i] ≤ 0, log1p(x[i])
- * for x[i] ≥ 0 (NaN: NaN), within 2 ulp. In a build without the AVX-512
- * loops: libm's exp and log1p. */
+ * for the tests: out[i] = e^x[i] for x[i] ≤ 0, log1p(x[i]) for finite
+ * x[i] ≥ 0 (NaN: NaN; log1p(+∞) gives NaN), within 2 ulp. In a build
+ * without the AVX-512 loops: libm's exp and log1p. */
 void gdi_avx512_exp_nonpositive(const double *x, double *out, size_t n);
 void gdi_avx512_log1p_nonnegative(const double *x, double *out, size_t n);
 int gdi_avx2_usable(void);
