@@ -169,8 +169,8 @@ typedef struct gdi_affine_model {
     gdi_residual_lanes_fn residual_lanes;
     /* One output: the residual again, asking for the fused sweep's rows
      * ahead as it goes (gdi_rows_ahead_step, for each 8 rows), or NULL:
-     * logistic regression's on CPUs with AVX-512. Used by the fused
-     * sweeps. */
+     * logistic regression's (inline on CPUs with AVX-512, 8 rows of
+     * libmvec at a time elsewhere). Used by the fused sweeps. */
     gdi_residual_ahead_fn residual_ahead;
 } gdi_affine_model;
 
@@ -247,6 +247,8 @@ void gdi_avx512_accumulate_xt_r(const double *x, size_t n_rows, size_t n_feature
  * residual_asks, 4 and 5 while the residual runs, which asks for them as it
  * goes (gdi_rows_ahead_step), and 6 and 7 while the rows go into g. The
  * residual is then handed where they lie; otherwise its `ahead` is NULL.
+ * (Only a residual with work of its own should ask: linear regression's
+ * does not.)
  * (1e6×50 logistic, 2 threads, gdlearn-bench, one-off A/B of 5 rounds:
  * 3.7 % less time per evaluation with its residual asking;
  * docs/performance.md, table 13.) */
