@@ -223,23 +223,37 @@ __attribute__((target("avx2"))) static void *avx2_rows_worker(void *arg)
 }
 #endif
 
+static int read_cap = READ_AVX512; /* bench_limit_read_loads */
+
 static int read_level(void)
 {
 #ifdef HAVE_WIDE_READS
-    if (__builtin_cpu_supports("avx512f")) {
+    if (read_cap >= READ_AVX512 && __builtin_cpu_supports("avx512f")) {
         return READ_AVX512;
     }
-    if (__builtin_cpu_supports("avx2")) {
+    if (read_cap >= READ_AVX2 && __builtin_cpu_supports("avx2")) {
         return READ_AVX2;
     }
 #endif
     return READ_C;
 }
 
+static const char *const read_names[] = {"c", "avx2", "avx512"};
+
 const char *bench_read_loads(void)
 {
-    static const char *const names[] = {"c", "avx2", "avx512"};
-    return names[read_level()];
+    return read_names[read_level()];
+}
+
+int bench_limit_read_loads(const char *name)
+{
+    for (int level = READ_C; level <= READ_AVX512; ++level) {
+        if (strcmp(name, read_names[level]) == 0) {
+            read_cap = level;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 static void *(*stream_worker_for(void))(void *)

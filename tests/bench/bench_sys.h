@@ -36,6 +36,11 @@ double bench_stream_read_rows(const double *x, size_t n_rows, size_t n_features,
  * C, as compiled). */
 const char *bench_read_loads(void);
 
+/* Read in loads no wider than `name` ("avx512", "avx2" or "c") from now on,
+ * as a CPU without the wider ones would (the widest the CPU has, if
+ * narrower). Returns 0, or −1 for an unknown name. */
+int bench_limit_read_loads(const char *name);
+
 /* Peak resident set size of this process so far, in MiB (getrusage). */
 double bench_peak_rss_mb(void);
 

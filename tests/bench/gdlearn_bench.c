@@ -83,6 +83,8 @@ static void usage(FILE *out)
             "  --pause-ms T     idle time before each memory-limit read and before each\n"
             "                   evaluation (default 0: both measured warm, back to back)\n"
             "  --no-fork        run every case in this process (peak RSS then accumulates)\n"
+            "  --limit-loads L  the memory-limit reads in loads no wider than L (avx512,\n"
+            "                   avx2 or c), as a CPU without the wider ones would read X\n"
             "  --write-csv PATH, --write-libsvm PATH   write one case's data and exit\n"
             "  --list           print the case names\n");
 }
@@ -115,7 +117,8 @@ static int takes_value(const char *arg)
 {
     static const char *const names[] = {"--case", "--threads", "--reps", "--rows",
                                         "--features", "--classes", "--l2", "--pause-ms",
-                                        "--fit-tol", "--seed", "--write-csv", "--write-libsvm"};
+                                        "--fit-tol", "--seed", "--write-csv", "--write-libsvm",
+                                        "--limit-loads"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i) {
         if (strcmp(arg, names[i]) == 0) {
             return 1;
@@ -185,6 +188,8 @@ static int parse_args(int argc, char **argv, bench_settings *s)
             s->write_csv = value;
         } else if (strcmp(arg, "--write-libsvm") == 0) {
             s->write_libsvm = value;
+        } else if (strcmp(arg, "--limit-loads") == 0) {
+            bad = bench_limit_read_loads(value) != 0;
         }
         if (bad) {
             fprintf(stderr, "gdlearn-bench: bad or missing value for %s\n", arg);
