@@ -232,9 +232,8 @@ gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_feature
          * bytes loaded, so requests go out evenly over the whole group.
          * Without a gradient, all while z is summed. An address: those rows
          * may lie past the end of X. */
-        const uintptr_t ahead = (uintptr_t)rows + GDI_FUSED_AHEAD_ROWS * ldx * sizeof(double);
-        const gdi_rows_ahead rows_ahead = {ahead, ldx * sizeof(double),
-                                           n_features * sizeof(double)};
+        const gdi_rows_ahead rows_ahead = gdi_rows_ahead_of(rows, ldx, n_features);
+        const uintptr_t ahead = rows_ahead.group;
         size_t q = 0;
         for (; q + 8 <= count; q += 8) {
             const double *sub = rows + q * ldx;

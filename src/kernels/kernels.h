@@ -259,6 +259,19 @@ typedef struct gdi_rows_ahead {
     size_t bytes;    /* bytes of a row (n_features · 8) */
 } gdi_rows_ahead;
 
+/* The rows GDI_FUSED_AHEAD_ROWS on from the group at `rows` (n_features of
+ * them at stride ldx), as the sweeps hand them to a residual. The address is
+ * an integer: those rows may lie past the end of X. */
+static inline gdi_rows_ahead gdi_rows_ahead_of(const double *rows, size_t ldx, size_t n_features)
+{
+    const gdi_rows_ahead ahead = {
+        (uintptr_t)rows + GDI_FUSED_AHEAD_ROWS * ldx * sizeof(double),
+        ldx * sizeof(double),
+        n_features * sizeof(double),
+    };
+    return ahead;
+}
+
 /* For the residual of a group: ask for rows first + 4 and first + 5 of the
  * group ahead, one request per 64 bytes, into L2, `first` the residual's
  * row (a multiple of 8) in its own group. NULL: nothing. */
