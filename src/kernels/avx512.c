@@ -30,6 +30,7 @@
  * the same input gives the same bits on every AVX-512 CPU, wherever block
  * boundaries fall. */
 #include <immintrin.h>
+#include <math.h>
 #include <stdint.h>
 
 #include "kernels/avx512_lanes.h"
@@ -328,7 +329,10 @@ void gdi_avx512_log1p_nonnegative(const double *x, double *out, size_t n)
         const __mmask8 live = (__mmask8)((1u << (n - i < 8 ? n - i : 8)) - 1u);
         const __m512d v = _mm512_maskz_loadu_pd(live, x + i);
         const __m512d u = _mm512_add_pd(one, v);
-        _mm512_mask_storeu_pd(out + i, live,
-                              gdi_log1p_nonnegative_pd(v, u, _mm512_div_pd(one, u)));
+        const __m512d r = gdi_log1p_nonnegative_pd(v, u, _mm512_div_pd(one, u));
+        /* log1p(+∞) = +∞, as libm's (the inline form gives NaN there; the
+         * residuals never pass it +∞, so only this wrapper mends it). */
+        const __mmask8 inf = _mm512_cmp_pd_mask(v, _mm512_set1_pd(HUGE_VAL), _CMP_EQ_OQ);
+        _mm512_mask_storeu_pd(out + i, live, _mm512_mask_mov_pd(r, inf, v));
     }
 }

@@ -105,8 +105,9 @@ static inline __m512d gdi_exp_nonpositive_pd(__m512d x)
 }
 
 /* log1p(x) for finite x ≥ 0 (NaN: NaN; +∞ gives NaN, not +∞: the residuals
- * never pass it, their x is at most k − 1), given u = 1 + x rounded (the caller's) and
- * inv ≈ 1/u (the caller's too: both residuals divide by u anyway).
+ * never pass it, their x is at most k − 1; gdi_avx512_log1p_nonnegative
+ * mends it), given u = 1 + x rounded (the caller's) and inv ≈ 1/u (the
+ * caller's too: both residuals divide by u anyway).
  * log1p(x) = log(u) + (x − (u − 1))/u: the second term puts back what
  * rounding 1 + x lost, to first order. log(u) = e·ln 2 − log(rc_j) +
  * log1p(ρ) with u = 2^e·m, m ∈ [1, 2), j the top 4 bits of m's fraction and

@@ -312,8 +312,8 @@ gd_status gdi_avx512_fused_rows(const double *x, size_t n_rows, size_t n_feature
 int gdi_avx512_logistic_rows(double *z, const double *y, const double *s, size_t n,
                              double *loss, double *intercept, const gdi_rows_ahead *ahead);
 /* The exp and log1p of those residuals (kernels/avx512_math.h) over arrays,
- * for the tests: out[i] = e^x[i] for x[i] ≤ 0, log1p(x[i]) for finite
- * x[i] ≥ 0 (NaN: NaN; log1p(+∞) gives NaN), within 2 ulp. In a build
+ * for the tests: out[i] = e^x[i] for x[i] ≤ 0, log1p(x[i]) for x[i] ≥ 0
+ * (+∞ included; NaN: NaN), within 2 ulp. In a build
  * without the AVX-512 loops: libm's exp and log1p. */
 void gdi_avx512_exp_nonpositive(const double *x, double *out, size_t n);
 void gdi_avx512_log1p_nonnegative(const double *x, double *out, size_t n);
