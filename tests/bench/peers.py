@@ -7,8 +7,9 @@ For each model (linear, logistic, softmax) this script
    same numbers in LIBSVM format);
 2. fits it with `gdlearn fit --optimizer lbfgs --json` (reading fit_seconds),
    with scikit-learn (LinearRegression; LogisticRegression, solver lbfgs,
-   multinomial for softmax) and with LIBLINEAR's `liblinear-train -s 0`
-   (logistic only), each at a range of tolerances, loose to tight;
+   multinomial for softmax) and with LIBLINEAR's `-s 0` (logistic only;
+   through its Python binding, or `liblinear-train` where that is missing),
+   each at a range of tolerances, loose to tight;
 3. computes every fit's objective itself, with numpy, on the definition of
    DESIGN §1 (mean loss + (λ/2)‖w‖², intercepts unpenalised, λ = 1/(n·C); λ = 0
    for linear regression, as LinearRegression has no penalty), from the
@@ -18,7 +19,7 @@ For each model (linear, logistic, softmax) this script
    median of --repeat runs of that setting — and the ratio ours / theirs.
 
 A peer that is not installed is skipped with a message (Debian:
-`apt-get install python3-sklearn liblinear-tools`). numpy is required.
+`apt-get install python3-sklearn python3-liblinear`). numpy is required.
 
 Usage:
   python3 tests/bench/peers.py [--build build-bench] [--rows 200000] [--features 50]
@@ -26,11 +27,14 @@ Usage:
 
 Timings: gdlearn's fit_seconds is the wall time of gd_fit() alone (the CLI
 also reports the CSV read separately); scikit-learn's is the wall time of
-estimator.fit() on arrays already in memory; LIBLINEAR has no such figure,
-so its time is the wall time of `liblinear-train` minus the median wall time
-of the same command with -e 1e9, which reads the file, evaluates the
-objective and gradient once and writes the model without iterating — its
-time is therefore a slight underestimate (one evaluation is subtracted).
+estimator.fit() on arrays already in memory; LIBLINEAR's the wall time of
+train() in its Python binding (python3-liblinear), on a problem built in
+memory beforehand. Without the binding, it is the wall time of
+`liblinear-train` minus the median wall time of the same command with
+-e 1e9, which reads the file, evaluates the objective and gradient once and
+writes the model without iterating (a slight underestimate: one evaluation
+is subtracted); where a run takes no longer than that, noise swamps the fit
+and the run is reported as not measurable.
 LIBLINEAR's -s 0 objective is ½‖w̃‖² + C Σ log(1 + e^(−y w̃ᵀx̃)), where -B b
 appends a constant feature b whose weight is penalised like the others; the
 intercept is w_b·b, so its penalty is (1/(2nC))(intercept/b)² in our units.
@@ -61,6 +65,27 @@ try:
     from sklearn.linear_model import LinearRegression, LogisticRegression
 except ImportError:
     sklearn = None
+
+# LIBLINEAR's own Python binding (Debian: python3-liblinear, module
+# liblinearutil; on PyPI, liblinear.liblinearutil): the problem is built in
+# memory once and train() alone is timed, as scikit-learn's fit().
+try:
+    import liblinearutil
+except ImportError:
+    try:
+        from liblinear import liblinearutil
+    except ImportError:
+        liblinearutil = None
+if liblinearutil is not None:
+    # Debian's binding (2.3.0) reaches numpy's ctypeslib as scipy.ctypeslib,
+    # which SciPy no longer re-exports (1.10 has the other numpy names it
+    # uses): give it numpy's.
+    try:
+        import scipy
+        if not hasattr(scipy, "ctypeslib"):
+            scipy.ctypeslib = np.ctypeslib
+    except ImportError:
+        pass
 
 REL_TOL = 1e-6
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -200,7 +225,44 @@ class SklearnLogistic:
         return seconds, theta
 
 
+def liblinear_theta(labels, w, intercept):
+    """θ = (intercept, w) in our units from LIBLINEAR's decision function,
+    which scores the first label listed; our y = 1 is the positive class."""
+    if labels[0] != 1:
+        w, intercept = -w, -intercept
+    return np.concatenate([[intercept], w])
+
+
+class LiblinearInProcess:
+    """LIBLINEAR through its Python binding: train() on a problem in memory."""
+    threads = "1"
+
+    def __init__(self, x, y, C, bias):
+        self.C, self.bias = C, bias
+        self.name = "LIBLINEAR -s 0 -B %g" % bias
+        self.settings = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8]
+        try:
+            from scipy import sparse
+            rows = sparse.csr_matrix(x)  # the binding's fast path
+        except ImportError:
+            rows = x
+        self.problem = liblinearutil.problem(np.ascontiguousarray(y, dtype=float), rows,
+                                             bias=bias)
+
+    def describe(self, eps):
+        return "-e %g" % eps
+
+    def run(self, eps):
+        param = liblinearutil.parameter("-s 0 -c %r -e %r -B %r -q" % (self.C, eps, self.bias))
+        started = time.perf_counter()
+        model = liblinearutil.train(self.problem, param)
+        seconds = time.perf_counter() - started
+        w, intercept = model.get_decfun(0)  # intercept: w_b·b, LIBLINEAR's own
+        return seconds, liblinear_theta(model.get_labels(), np.array(w), intercept)
+
+
 class Liblinear:
+    """LIBLINEAR through liblinear-train, where the binding is not installed."""
     threads = "1"
 
     def __init__(self, args, svm, workdir, C, bias):
@@ -227,8 +289,12 @@ class Liblinear:
         if self.floor is None:
             self.floor = statistics.median(self._wall(1e9) for _ in range(3))
             log("  LIBLINEAR read + one evaluation + write (-e 1e9): %.3f s" % self.floor)
-        seconds = self._wall(eps) - self.floor
-        return max(seconds, 0.0), self._theta()
+        wall = self._wall(eps)
+        if wall <= self.floor:
+            raise RuntimeError("its wall time (%.3f s) is within the noise of its read "
+                               "(%.3f s): not measurable this way; install python3-liblinear"
+                               % (wall, self.floor))
+        return wall - self.floor, self._theta()
 
     def _theta(self):
         with open(self.model) as f:
@@ -245,10 +311,7 @@ class Liblinear:
             elif fields[0] == "w":
                 in_w = True
         w = np.array(w)
-        # w scores the first label listed; our y = 1 is the positive class.
-        if labels[0] != 1:
-            w = -w
-        return np.concatenate([[w[-1] * self.bias], w[:-1]])
+        return liblinear_theta(labels, w[:-1], w[-1] * self.bias)
 
 
 # --------------------------------------------------------------------------
@@ -259,7 +322,8 @@ def run_model(args, kind, workdir):
     l2 = 0.0 if kind == "linear" else 1.0 / (n * args.C)
     csv = os.path.join(workdir, kind + ".csv")
     svm = os.path.join(workdir, kind + ".svm")
-    want_liblinear = kind == "logistic" and args.liblinear is not None
+    want_liblinear = (kind == "logistic" and liblinearutil is None
+                      and args.liblinear is not None)
     cmd = [args.bench, "--case", kind, "--rows", str(n), "--features", str(m),
            "--seed", str(args.seed), "--write-csv", csv]
     if kind == "softmax":
@@ -282,12 +346,16 @@ def run_model(args, kind, workdir):
     else:
         tools.append(SklearnLogistic(x, y, args.C, kind == "softmax"))
     if kind == "logistic":
-        if args.liblinear is None:
-            log("logistic: liblinear-train is not installed: skipped "
-                "(Debian: apt-get install liblinear-tools)")
+        if liblinearutil is not None:
+            tools.append(LiblinearInProcess(x, y, args.C, args.liblinear_bias))
+        elif args.liblinear is None:
+            log("logistic: LIBLINEAR is not installed: skipped "
+                "(Debian: apt-get install python3-liblinear, or liblinear-tools)")
         else:
+            log("logistic: python3-liblinear is not installed: timing liblinear-train "
+                "less its read of the file")
             tools.append(Liblinear(args, svm, workdir, args.C, args.liblinear_bias))
-    elif args.liblinear is not None:
+    elif liblinearutil is not None or args.liblinear is not None:
         log("%s: LIBLINEAR skipped: %s" % (kind, "its -s 0 is one-vs-rest for k > 2, "
             "not the multinomial objective" if kind == "softmax" else
             "it has no unpenalised least squares (-s 11 penalises w and the bias)"))
