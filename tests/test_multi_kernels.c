@@ -1,6 +1,8 @@
-/* The k-output AVX-512 kernels of softmax regression (src/kernels/avx512_multi.c):
+/* The k-output kernels of softmax regression (src/kernels/avx512_multi.c and,
+ * where noted, avx2_multi.c):
  *  - Z = XW + 1bᵀ (gdi_avx512_affine_rows_multi, W transposed) and G += XᵀR
- *    (gdi_avx512_accumulate_xt_r_multi, row-major and lanes R) match a
+ *    (gdi_avx512_accumulate_xt_r_multi, row-major and lanes R) — and the
+ *    AVX2 pair's (gdi_avx2_*_multi, row-major R) by the same checks — match a
  *    compensated long-double reference over grids of rows, features, classes
  *    and strides, write nothing around their outputs (canaries, the gap
  *    columns of G's rows), and read nothing past X's last row (X ends at a
@@ -14,9 +16,11 @@
  *    lanes layout against long double, with weights, ties, confident rows and
  *    scores of 1e3;
  *  - end to end, gd_model_softmax's loss_grad against a direct long-double
- *    computation (DESIGN §1), with 1 and 2 threads, at m = 13, 300 and 600;
+ *    computation (DESIGN §1), with 1 and 2 threads, at m = 13, 300 and 600,
+ *    through the pair onepass.c takes (AVX-512's; AVX2's under valgrind);
  *  - the blocks gdi_block_shape_for gives the k-output loops.
- * Every case skips where gdi_avx512_multi_usable() is 0 (valgrind: no AVX-512). */
+ * An AVX-512 case skips where gdi_avx512_multi_usable() is 0 (valgrind: no
+ * AVX-512), an AVX2 one where gdi_avx2_multi_usable() is 0. */
 #if defined(__linux__)
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #endif
@@ -44,7 +48,7 @@
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const size_t grid_rows[] = {0, 1, 2, 3, 7, 8, 9, 17, 40};
-static const size_t grid_features[] = {0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 100};
+static const size_t grid_features[] = {0, 1, 2, 3, 5, 6, 7, 8, 9, 13, 14, 15, 16, 17, 31, 100};
 static const size_t grid_outputs[] = {1, 2, 3, 10, 12, 13, 24, 25, 40};
 
 static void skip_unless_avx512(void)
@@ -53,6 +57,61 @@ static void skip_unless_avx512(void)
         print_message("AVX-512 kernels not usable here (CPU, build or valgrind): skipped\n");
         skip();
     }
+}
+
+/* Which pair the Z and G checks call: avx512_multi.c's (0) or
+ * avx2_multi.c's (1), set by the tests' setup and teardown. */
+static int isa_avx2;
+
+static int use_avx2(void **state)
+{
+    (void)state;
+    isa_avx2 = 1;
+    return 0;
+}
+
+static int use_avx512(void **state)
+{
+    (void)state;
+    isa_avx2 = 0;
+    return 0;
+}
+
+static void skip_unless_isa(void)
+{
+    if (!isa_avx2) {
+        skip_unless_avx512();
+    } else if (!gdi_avx2_multi_usable()) {
+        print_message("AVX2 kernels not usable here (CPU or build): skipped\n");
+        skip();
+    }
+}
+
+static void z_kernel(const double *x, size_t n, size_t m, size_t ldx, const double *wt,
+                     size_t ldw, const double *b, size_t k, double *out, gdi_prefetch *pf)
+{
+    if (isa_avx2) {
+        gdi_avx2_affine_rows_multi(x, n, m, ldx, wt, ldw, b, k, out, pf);
+    } else {
+        gdi_avx512_affine_rows_multi(x, n, m, ldx, wt, ldw, b, k, out, pf);
+    }
+}
+
+static void g_kernel(const double *x, size_t n, size_t m, size_t ldx, const double *r, size_t k,
+                     int lanes, double *gt, size_t ldg, gdi_prefetch *pf)
+{
+    if (isa_avx2) {
+        assert_false(lanes); /* no lanes layout on the AVX2 path */
+        gdi_avx2_accumulate_xt_r_multi(x, n, m, ldx, r, k, gt, ldg, pf);
+    } else {
+        gdi_avx512_accumulate_xt_r_multi(x, n, m, ldx, r, k, lanes, gt, ldg, pf);
+    }
+}
+
+static size_t multi_work(size_t n, size_t m, size_t k, int with_gradient)
+{
+    return isa_avx2 ? gdi_avx2_multi_work(n, m, k, with_gradient)
+                    : gdi_avx512_multi_work(n, m, k, with_gradient);
 }
 
 
@@ -167,7 +226,7 @@ static void check_z_shape(const shape *s, ts_rng *rng)
     for (size_t e = 0; e < n * k; ++e) {
         out[e] = NAN; /* an output left unwritten fails below */
     }
-    gdi_avx512_affine_rows_multi(x, n, m, ldx, wt, ldw, b, k, out, NULL);
+    z_kernel(x, n, m, ldx, wt, ldw, b, k, out, NULL);
     for (size_t i = 0; i < n; ++i) {
         for (size_t c = 0; c < k; ++c) {
             ts_ref_sum ref = {0.0L, 0.0L, 0.0L};
@@ -183,12 +242,12 @@ static void check_z_shape(const shape *s, ts_rng *rng)
     /* A prefetch cursor over another buffer: the same bits, and the work
      * the contract counts (gdi_avx512_multi_work without the residual's). */
     gdi_prefetch pf = pf_make(3);
-    gdi_avx512_affine_rows_multi(x, n, m, ldx, wt, ldw, b, k, out_pf, &pf);
+    z_kernel(x, n, m, ldx, wt, ldw, b, k, out_pf, &pf);
     if (n > 0 && memcmp(out, out_pf, n * k * sizeof *out) != 0) {
         print_error("Z: n_rows=%zu m=%zu k=%zu: other bits with a prefetch cursor\n", n, m, k);
         fail();
     }
-    const size_t z_work = gdi_avx512_multi_work(n, m, k, 0) - (n + 7) / 8 * 4 * k;
+    const size_t z_work = multi_work(n, m, k, 0) - (n + 7) / 8 * 4 * k;
     assert_int_equal(pf_work(&pf), z_work);
     free(out_pf);
     free(buffer);
@@ -203,7 +262,7 @@ static void check_z_shape(const shape *s, ts_rng *rng)
 static void sweep_grid_shapes(unsigned long long seed, int lanes,
                               void (*check)(const shape *, int, ts_rng *))
 {
-    skip_unless_avx512();
+    skip_unless_isa();
     ts_rng rng;
     ts_rng_seed(&rng, seed);
     for (size_t a = 0; a < N_ELEMS(grid_rows); ++a) {
@@ -246,9 +305,9 @@ static void check_rows_alone(size_t rows, size_t m, size_t ldx, size_t k, ts_rng
     fill_rows(x, rows, m, ldx, -1.0, 1.0, rng);
     fill_rows(wt, k, m, ldw, -1.0, 1.0, rng);
     ts_fill(b, k, -1.0, 1.0, rng);
-    gdi_avx512_affine_rows_multi(x, rows, m, ldx, wt, ldw, b, k, grouped, NULL);
+    z_kernel(x, rows, m, ldx, wt, ldw, b, k, grouped, NULL);
     for (size_t i = 0; i < rows; ++i) {
-        gdi_avx512_affine_rows_multi(x + i * ldx, 1, m, ldx, wt, ldw, b, k, alone, NULL);
+        z_kernel(x + i * ldx, 1, m, ldx, wt, ldw, b, k, alone, NULL);
         if (memcmp(alone, grouped + i * k, k * sizeof *alone) != 0) {
             print_error("Z: m=%zu k=%zu row %zu: other bits alone than in a %zu-row call\n", m,
                         k, i, rows);
@@ -267,7 +326,7 @@ static void check_rows_alone(size_t rows, size_t m, size_t ldx, size_t k, ts_rng
 static void test_multi_kernels__z_row_bits_independent_of_grouping(void **state)
 {
     (void)state;
-    skip_unless_avx512();
+    skip_unless_isa();
     static const size_t features[] = {1, 5, 8, 13, 50, 67};
     static const size_t outputs[] = {1, 3, 10, 12, 13, 25, 40};
     ts_rng rng;
@@ -286,7 +345,7 @@ static void test_multi_kernels__z_row_bits_independent_of_grouping(void **state)
 static void test_multi_kernels__z_wide_rows_in_panels(void **state)
 {
     (void)state;
-    skip_unless_avx512();
+    skip_unless_isa();
     static const size_t rows[] = {1, 2, 3, 17, 33};
     static const size_t features[] = {569, 600, 1000};
     static const size_t outputs[] = {10, 12, 24};
@@ -297,7 +356,7 @@ static void test_multi_kernels__z_wide_rows_in_panels(void **state)
             const size_t m = features[f], k = outputs[o];
             for (size_t a = 0; a < N_ELEMS(rows); ++a) {
                 /* Within the prefetch buffer of check_z_shape's cursor. */
-                if (gdi_avx512_multi_work(rows[a], m, k, 0) < 45000) {
+                if (multi_work(rows[a], m, k, 0) < 45000) {
                     const shape s = {rows[a], m, m + 3, k, round_up8(m)};
                     check_z_shape(&s, &rng);
                 }
@@ -361,7 +420,7 @@ static void check_g_shape(const shape *s, int lanes, ts_rng *rng)
     ts_fill_canaries(gt + k * ldg, CANARY);
     memcpy(gt, g0, k * ldg * sizeof *gt);
     memcpy(gt_pf, g0, k * ldg * sizeof *gt);
-    gdi_avx512_accumulate_xt_r_multi(x, n, m, ldx, r, k, lanes, gt, ldg, NULL);
+    g_kernel(x, n, m, ldx, r, k, lanes, gt, ldg, NULL);
     for (size_t c = 0; c < k; ++c) {
         for (size_t j = 0; j < m; ++j) {
             ts_ref_sum ref = {0.0L, 0.0L, 0.0L};
@@ -383,13 +442,13 @@ static void check_g_shape(const shape *s, int lanes, ts_rng *rng)
     check_canaries(buffer, CANARY, what, s);
     check_canaries(gt + k * ldg, CANARY, what, s);
     gdi_prefetch pf = pf_make(3);
-    gdi_avx512_accumulate_xt_r_multi(x, n, m, ldx, r, k, lanes, gt_pf, ldg, &pf);
+    g_kernel(x, n, m, ldx, r, k, lanes, gt_pf, ldg, &pf);
     if (memcmp(gt, gt_pf, k * ldg * sizeof *gt) != 0) {
         print_error("%s: n_rows=%zu m=%zu k=%zu: other bits with a prefetch cursor\n", what, n,
                     m, k);
         fail();
     }
-    const size_t g_work = gdi_avx512_multi_work(n, m, k, 1) - gdi_avx512_multi_work(n, m, k, 0);
+    const size_t g_work = multi_work(n, m, k, 1) - multi_work(n, m, k, 0);
     assert_int_equal(pf_work(&pf), g_work);
     free(gt_pf);
     free(buffer);
@@ -739,7 +798,12 @@ static void model_run(gd_model *model, const double *theta, const gd_data *data,
 static void test_multi_kernels__softmax_model_matches_direct(void **state)
 {
     (void)state;
-    skip_unless_avx512();
+    /* Through whichever pair onepass.c takes here: AVX-512's, else AVX2's
+     * (under valgrind, which has no AVX-512). */
+    if (!gdi_avx512_multi_usable() && !gdi_avx2_multi_usable()) {
+        print_message("neither k-output pair usable here (CPU or build): skipped\n");
+        skip();
+    }
     static const size_t shapes[][2] = {/* m, k */
                                        {13, 3},   {13, 10}, {13, 13}, {13, 40}, {13, 130},
                                        {300, 3}, {300, 10}, {300, 13}, {600, 10}};
@@ -844,7 +908,10 @@ static void test_multi_kernels__softmax_model_matches_direct(void **state)
 static void test_multi_kernels__block_shape(void **state)
 {
     (void)state;
-    skip_unless_avx512();
+    if (!gdi_avx512_multi_usable() && !gdi_avx2_multi_usable()) {
+        print_message("neither k-output pair usable here (CPU or build): skipped\n");
+        skip();
+    }
     static const size_t features[] = {1, 8, 13, 100, 128, 129, 200, 300, 784, 1024, 1025, 2000,
                                       4096, 5000, 16384, 16385, 200000};
     static const size_t classes[] = {2, 10, 40, 1000, 5000, 100000};
@@ -892,6 +959,27 @@ static void test_multi_kernels__block_shape(void **state)
     }
 }
 
+/* The AVX2 pair (avx2_multi.c) through the same checks: set up by use_avx2. */
+static void test_multi_kernels__avx2_z_matches_reference_in_bounds(void **state)
+{
+    test_multi_kernels__z_matches_reference_in_bounds(state);
+}
+
+static void test_multi_kernels__avx2_z_row_bits_independent_of_grouping(void **state)
+{
+    test_multi_kernels__z_row_bits_independent_of_grouping(state);
+}
+
+static void test_multi_kernels__avx2_z_wide_rows(void **state)
+{
+    test_multi_kernels__z_wide_rows_in_panels(state);
+}
+
+static void test_multi_kernels__avx2_g_row_major_matches_reference_in_bounds(void **state)
+{
+    test_multi_kernels__g_row_major_matches_reference_in_bounds(state);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -905,6 +993,15 @@ int main(void)
         cmocka_unit_test(test_multi_kernels__softmax_lanes_refuses_bad_labels),
         cmocka_unit_test(test_multi_kernels__softmax_model_matches_direct),
         cmocka_unit_test(test_multi_kernels__block_shape),
+        cmocka_unit_test_setup_teardown(test_multi_kernels__avx2_z_matches_reference_in_bounds,
+                                        use_avx2, use_avx512),
+        cmocka_unit_test_setup_teardown(
+            test_multi_kernels__avx2_z_row_bits_independent_of_grouping, use_avx2, use_avx512),
+        cmocka_unit_test_setup_teardown(test_multi_kernels__avx2_z_wide_rows, use_avx2,
+                                        use_avx512),
+        cmocka_unit_test_setup_teardown(
+            test_multi_kernels__avx2_g_row_major_matches_reference_in_bounds, use_avx2,
+            use_avx512),
     };
     return cmocka_run_group_tests(tests, setup_pf, teardown_pf);
 }

@@ -31,8 +31,8 @@ gdi_block_shape gdi_block_shape_for(size_t n_features, size_t n_outputs)
     } else if (n_features > 0) {
         shape.rows = min_size(elems / n_features, GDI_BLOCK_ROWS);
     }
-    if (n_outputs > 1 && n_features > 0 && gdi_avx512_multi_usable()) {
-        /* Softmax through avx512_multi.c: no panels; whole groups of 8 rows
+    if (n_outputs > 1 && n_features > 0 && (gdi_avx512_multi_usable() || gdi_avx2_multi_usable())) {
+        /* Softmax through avx512_multi.c or avx2_multi.c: no panels; whole groups of 8 rows
          * (the residual's lanes) filling GDI_BLOCK_ELEMS while that is at
          * least GDI_MULTI_MIN_ROWS rows, else filling GDI_MULTI_WIDE_ELEMS
          * (G's accumulators are loaded and stored once per block and
@@ -295,16 +295,34 @@ gd_status gdi_avx2_fused_rows(const double *x, size_t n_rows, size_t n_features,
                                    residual_asks);
 }
 #endif
-/* A build without the k-output loops (avx512_multi.c: GDLEARN_HAVE_AVX512_MULTI,
- * which needs GDLEARN_HAVE_AVX512_KERNELS; the fuzz build leaves them out):
- * never called through onepass.c (gdi_avx512_multi_usable() is 0); plain
- * loops, defined so that callers and tests link the same way. */
-#if !defined(GDLEARN_HAVE_AVX512_MULTI)
-void gdi_avx512_affine_rows_multi(const double *x, size_t n_rows, size_t n_features, size_t ldx,
-                                  const double *wt, size_t ldw, const double *b,
-                                  size_t n_outputs, double *out, gdi_prefetch *pf)
+int gdi_avx2_multi_usable(void)
 {
-    (void)pf;
+#if defined(GDLEARN_HAVE_AVX2_MULTI)
+    return gdi_avx2_usable();
+#else
+    return 0;
+#endif
+}
+
+size_t gdi_avx2_multi_work(size_t n_rows, size_t n_features, size_t n_outputs, int with_gradient)
+{
+    /* As reported: Z 2·nc·⌈m/4⌉ a pair of rows (nc a row alone), the
+     * residual's share 4k per 8 rows (onepass.c), Xᵀ R nc a row per 4
+     * features. */
+    const size_t vectors = (n_features + 3) / 4;
+    size_t work = n_rows * n_outputs * vectors + (n_rows + 7) / 8 * 4 * n_outputs;
+    if (with_gradient) {
+        work += n_rows * n_outputs * vectors;
+    }
+    return work;
+}
+
+/* The k-output pair in plain loops, for a build without one of its vector
+ * versions (below): never called there through onepass.c. */
+static inline void plain_affine_rows_multi(const double *x, size_t n_rows, size_t n_features,
+                                           size_t ldx, const double *wt, size_t ldw,
+                                           const double *b, size_t n_outputs, double *out)
+{
     for (size_t i = 0; i < n_rows; ++i) {
         for (size_t c = 0; c < n_outputs; ++c) {
             double sum = 0.0;
@@ -316,11 +334,11 @@ void gdi_avx512_affine_rows_multi(const double *x, size_t n_rows, size_t n_featu
     }
 }
 
-void gdi_avx512_accumulate_xt_r_multi(const double *x, size_t n_rows, size_t n_features,
-                                      size_t ldx, const double *r, size_t n_outputs, int lanes,
-                                      double *gt, size_t ldg, gdi_prefetch *pf)
+static inline void plain_accumulate_xt_r_multi(const double *x, size_t n_rows,
+                                               size_t n_features, size_t ldx, const double *r,
+                                               size_t n_outputs, int lanes, double *gt,
+                                               size_t ldg)
 {
-    (void)pf;
     for (size_t i = 0; i < n_rows; ++i) {
         const size_t group = i / 8 * 8;
         for (size_t c = 0; c < n_outputs; ++c) {
@@ -331,6 +349,47 @@ void gdi_avx512_accumulate_xt_r_multi(const double *x, size_t n_rows, size_t n_f
             }
         }
     }
+}
+
+/* A build without the AVX2 k-output loops (avx2_multi.c: GDLEARN_HAVE_AVX2_MULTI,
+ * which needs GDLEARN_HAVE_AVX2_KERNELS; the fuzz build leaves them out). */
+#if !defined(GDLEARN_HAVE_AVX2_MULTI)
+void gdi_avx2_affine_rows_multi(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                                const double *wt, size_t ldw, const double *b, size_t n_outputs,
+                                double *out, gdi_prefetch *pf)
+{
+    (void)pf;
+    plain_affine_rows_multi(x, n_rows, n_features, ldx, wt, ldw, b, n_outputs, out);
+}
+
+void gdi_avx2_accumulate_xt_r_multi(const double *x, size_t n_rows, size_t n_features,
+                                    size_t ldx, const double *r, size_t n_outputs, double *gt,
+                                    size_t ldg, gdi_prefetch *pf)
+{
+    (void)pf;
+    plain_accumulate_xt_r_multi(x, n_rows, n_features, ldx, r, n_outputs, 0, gt, ldg);
+}
+#endif
+/* A build without the AVX-512 k-output loops (avx512_multi.c:
+ * GDLEARN_HAVE_AVX512_MULTI, which needs GDLEARN_HAVE_AVX512_KERNELS; the
+ * fuzz build leaves them out): never called through onepass.c
+ * (gdi_avx512_multi_usable() is 0), defined so that callers and tests link
+ * the same way. */
+#if !defined(GDLEARN_HAVE_AVX512_MULTI)
+void gdi_avx512_affine_rows_multi(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                                  const double *wt, size_t ldw, const double *b,
+                                  size_t n_outputs, double *out, gdi_prefetch *pf)
+{
+    (void)pf;
+    plain_affine_rows_multi(x, n_rows, n_features, ldx, wt, ldw, b, n_outputs, out);
+}
+
+void gdi_avx512_accumulate_xt_r_multi(const double *x, size_t n_rows, size_t n_features,
+                                      size_t ldx, const double *r, size_t n_outputs, int lanes,
+                                      double *gt, size_t ldg, gdi_prefetch *pf)
+{
+    (void)pf;
+    plain_accumulate_xt_r_multi(x, n_rows, n_features, ldx, r, n_outputs, lanes, gt, ldg);
 }
 
 /* Unreachable in such a build: onepass.c takes the lanes residual only when

@@ -11,30 +11,12 @@
 #include <immintrin.h>
 #include <stdint.h>
 
+#include "kernels/avx2_lanes.h"
 #include "kernels/kernels.h"
 
 #define PREFETCH_ROWS ((size_t)16)
 #define PREFETCH_MAX_FEATURES ((size_t)128)
 #define WIDE_PREFETCH_FEATURES ((size_t)256)
-
-/* Lane i of the result: the sum of the 4 lanes of a_i (i = 0 … 3). */
-static __m256d sum_each4(__m256d a0, __m256d a1, __m256d a2, __m256d a3)
-{
-    const __m256d h01 = _mm256_hadd_pd(a0, a1); /* a0₀+a0₁, a1₀+a1₁, a0₂+a0₃, a1₂+a1₃ */
-    const __m256d h23 = _mm256_hadd_pd(a2, a3);
-    return _mm256_add_pd(_mm256_permute2f128_pd(h01, h23, 0x20),
-                         _mm256_permute2f128_pd(h01, h23, 0x31));
-}
-
-/* All-ones in the first n_features % 4 lanes: the last, partial vector of a
- * row. maskload reads nothing from the lanes left out (no read past a row's
- * end) and gives 0 there. */
-static __m256i tail_mask(size_t n_features)
-{
-    const long long left = (long long)(n_features % 4);
-    return _mm256_set_epi64x(left > 3 ? -1 : 0, left > 2 ? -1 : 0, left > 1 ? -1 : 0,
-                             left > 0 ? -1 : 0);
-}
 
 /* The 8 dot products x_rᵀw of the 8 rows at `rows` (stride ldx), rows 0–3
  * as the lanes of *lo, 4–7 of *hi, by the fixed order of the file's header.
@@ -71,8 +53,8 @@ dot8(const double *rows, size_t ldx, const double *w, size_t full, int has_tail,
                 _mm256_fmadd_pd(_mm256_maskload_pd(rows + r * ldx + full, tail), wj, acc[r]);
         }
     }
-    *lo = sum_each4(acc[0], acc[1], acc[2], acc[3]);
-    *hi = sum_each4(acc[4], acc[5], acc[6], acc[7]);
+    *lo = gdi_sum_each4(acc[0], acc[1], acc[2], acc[3]);
+    *hi = gdi_sum_each4(acc[4], acc[5], acc[6], acc[7]);
 }
 
 /* One row's x_iᵀw, summed by the same tree as a row of an 8-row group, so
@@ -90,7 +72,7 @@ dot1(const double *row, const double *w, size_t full, int has_tail, __m256i tail
     }
     const __m256d zero = _mm256_setzero_pd();
     double lanes[4];
-    _mm256_storeu_pd(lanes, sum_each4(acc, zero, zero, zero));
+    _mm256_storeu_pd(lanes, gdi_sum_each4(acc, zero, zero, zero));
     return lanes[0];
 }
 
@@ -155,7 +137,7 @@ void gdi_avx2_affine_rows(const double *x, size_t n_rows, size_t n_features, siz
 {
     const size_t full = n_features / 4 * 4;
     const int has_tail = n_features % 4 != 0;
-    const __m256i tail = tail_mask(n_features);
+    const __m256i tail = gdi_tail_mask4(n_features);
     const __m256d intercept = _mm256_set1_pd(b);
     /* Narrow rows: prefetch as avx512.c does (there: why and how measured).
      * (The one-pass evaluation now takes narrow rows through
@@ -187,7 +169,7 @@ void gdi_avx2_accumulate_xt_r(const double *x, size_t n_rows, size_t n_features,
 {
     const size_t full = n_features / 4 * 4;
     const int has_tail = n_features % 4 != 0;
-    const __m256i tail = tail_mask(n_features);
+    const __m256i tail = gdi_tail_mask4(n_features);
     /* Wide rows: the start of the next 8 rows meanwhile, as avx512.c: two
      * lines per 8 doubles, one per step of 4. */
     const int ahead = n_features >= WIDE_PREFETCH_FEATURES;
@@ -213,7 +195,7 @@ gd_status gdi_avx2_fused_rows(const double *x, size_t n_rows, size_t n_features,
 {
     const size_t full = n_features / 4 * 4;
     const int has_tail = n_features % 4 != 0;
-    const __m256i tail = tail_mask(n_features);
+    const __m256i tail = gdi_tail_mask4(n_features);
     const __m256d intercept = _mm256_set1_pd(b);
     const size_t group = GDI_FUSED_ROWS;
     for (size_t i = 0; i < n_rows; i += group) {

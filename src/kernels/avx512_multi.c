@@ -319,16 +319,6 @@ ALWAYS_INLINE void g_group(int nc, const double *x, size_t n_rows, size_t ldx, s
 }
 
 
-/* The classes [*c0, *c0 + return) of group g of k: near-equal groups of at
- * most NC_MAX. */
-static int class_group(size_t k, size_t g, size_t groups, size_t *c0)
-{
-    const size_t base = k / groups;
-    const size_t extra = k % groups;
-    *c0 = g * base + (g < extra ? g : extra);
-    return (int)(base + (g < extra ? 1 : 0));
-}
-
 void gdi_avx512_affine_rows_multi(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                                   const double *wt, size_t ldw, const double *b,
                                   size_t n_outputs, double *out, gdi_prefetch *pf)
@@ -336,7 +326,7 @@ void gdi_avx512_affine_rows_multi(const double *x, size_t n_rows, size_t n_featu
     const size_t groups = (n_outputs + NC_MAX - 1) / NC_MAX;
     for (size_t g = 0; g < groups; ++g) {
         size_t c0;
-        const int nc = class_group(n_outputs, g, groups, &c0);
+        const int nc = gdi_class_group(n_outputs, g, groups, &c0);
         const double *wg = wt + c0 * ldw;
 #define Z_CALL(NC) z_group(NC, x, n_rows, ldx, n_features, wg, ldw, b + c0, out + c0, n_outputs, pf)
         switch (nc) { GDI_CASES(Z_CALL) }
@@ -351,7 +341,7 @@ void gdi_avx512_accumulate_xt_r_multi(const double *x, size_t n_rows, size_t n_f
     const size_t groups = (n_outputs + NC_MAX - 1) / NC_MAX;
     for (size_t g = 0; g < groups; ++g) {
         size_t c0;
-        const int nc = class_group(n_outputs, g, groups, &c0);
+        const int nc = gdi_class_group(n_outputs, g, groups, &c0);
         double *gg = gt + c0 * ldg;
 #define G_CALL(NC) g_group(NC, x, n_rows, ldx, n_features, r, n_outputs, 0, gg, ldg, c0, pf)
 #define G_CALL_LANES(NC) g_group(NC, x, n_rows, ldx, n_features, r, n_outputs, 1, gg, ldg, c0, pf)

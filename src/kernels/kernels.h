@@ -356,6 +356,32 @@ void gdi_avx512_affine_rows_multi(const double *x, size_t n_rows, size_t n_featu
 void gdi_avx512_accumulate_xt_r_multi(const double *x, size_t n_rows, size_t n_features,
                                       size_t ldx, const double *r, size_t n_outputs, int lanes,
                                       double *gt, size_t ldg, gdi_prefetch *pf);
+/* The same pair in AVX2+FMA (avx2_multi.c), for CPUs without AVX-512: same
+ * layout and contract, R row-major only (no lanes layout), each row's Z the
+ * tree of its 4 lanes (other bits than the AVX-512 pair's). Only when
+ * gdi_avx2_multi_usable() (built in and the CPU has AVX2 and FMA: also on a
+ * CPU with AVX-512, where onepass.c takes the AVX-512 pair); plain loops in
+ * a build without them. gdi_avx2_multi_work is their work as reported to
+ * gdi_prefetch_work, with 4 per class per 8 rows for the residual. */
+int gdi_avx2_multi_usable(void);
+void gdi_avx2_affine_rows_multi(const double *x, size_t n_rows, size_t n_features, size_t ldx,
+                                const double *wt, size_t ldw, const double *b, size_t n_outputs,
+                                double *out, gdi_prefetch *pf);
+void gdi_avx2_accumulate_xt_r_multi(const double *x, size_t n_rows, size_t n_features,
+                                    size_t ldx, const double *r, size_t n_outputs, double *gt,
+                                    size_t ldg, gdi_prefetch *pf);
+size_t gdi_avx2_multi_work(size_t n_rows, size_t n_features, size_t n_outputs,
+                           int with_gradient);
+/* The classes [*c0, *c0 + return) of group g of `groups`: k classes cut
+ * into near-equal groups (the k-output loops take at most a register file's
+ * worth of classes at a time). */
+static inline int gdi_class_group(size_t k, size_t g, size_t groups, size_t *c0)
+{
+    const size_t base = k / groups;
+    const size_t extra = k % groups;
+    *c0 = g * base + (g < extra ? g : extra);
+    return (int)(base + (g < extra ? 1 : 0));
+}
 /* The work the two above and gdi_avx512_softmax_lanes report to
  * gdi_prefetch_work for a block of n_rows rows: their vector multiply-adds
  * (and, for the residual, 4 per class per 8 rows). */

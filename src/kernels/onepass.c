@@ -4,7 +4,7 @@
  * The rows are split into T contiguous chunks (gdi_run_chunks). Each chunk
  * walks its rows a block at a time: Z of the block (serial BLAS, or on a
  * CPU with AVX-512 our own loops — avx512.c for one output, avx512_multi.c
- * for softmax — or with AVX2 avx2.c for one output), the residual in place
+ * for softmax — or with AVX2 avx2.c and avx2_multi.c), the residual in place
  * of Z, then Xᵀ R of the block into the chunk's own partial gradient while
  * the block is still in cache; X is read from memory once. One output on
  * a CPU with AVX-512 or AVX2+FMA and m ≤ GDI_FUSED_MAX_FEATURES: the same
@@ -48,7 +48,7 @@ typedef struct slab_layout {
  * transposed. */
 static int multi_loops(const gdi_affine_model *model)
 {
-    return model->n_outputs > 1 && gdi_avx512_multi_usable();
+    return model->n_outputs > 1 && (gdi_avx512_multi_usable() || gdi_avx2_multi_usable());
 }
 
 static int layout_for(const gdi_affine_model *model, gdi_block_shape shape, size_t n_rows,
@@ -130,12 +130,14 @@ typedef struct affine_task {
     slab_layout layout;
     gdi_block_shape shape;
     int prefetch; /* prefetch the next block while this one is computed (paced) */
-    /* k > 1 on a CPU with AVX-512: Z and G through avx512_multi.c, with W
-     * transposed in wt and chunk t's partial gradient in gt + t·transposed
-     * (both k rows of layout.ldw); otherwise NULL (dgemm). */
+    /* k > 1 on a CPU with AVX-512 or AVX2+FMA: Z and G through
+     * avx512_multi.c (multi512) or avx2_multi.c, with W transposed in wt and
+     * chunk t's partial gradient in gt + t·transposed (both k rows of
+     * layout.ldw); otherwise NULL (dgemm). */
     const double *wt;
     double *gt;
-    int lanes; /* the residual in the lanes layout (residual_lanes), with wt */
+    int multi512;
+    int lanes; /* the residual in the lanes layout (residual_lanes), with multi512 */
     size_t threads; /* chunks; more than one: each has a slab (slab_of) */
     double one_loss; /* one chunk: its sums (more: they are in the slabs) */
     double one_weight_sum;
@@ -302,7 +304,8 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
             pf.next = (uintptr_t)(data->x + next * ldx);
             pf.end = pf.next + n * sizeof(double);
             if (task->wt != NULL) {
-                const size_t work = gdi_avx512_multi_work(rows, m, k, g != NULL);
+                const size_t work = task->multi512 ? gdi_avx512_multi_work(rows, m, k, g != NULL)
+                                                   : gdi_avx2_multi_work(rows, m, k, g != NULL);
                 pf.work_per_line = work / lines > 1 ? work / lines : 1;
             } else {
                 /* The BLAS path: an equal share of the lines after each
@@ -314,9 +317,12 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
         }
         if (k == 1) {
             gdi_affine_rows(x, rows, m, ldx, w, b[0], z);
-        } else if (task->wt != NULL) {
+        } else if (task->wt != NULL && task->multi512) {
             gdi_avx512_affine_rows_multi(x, rows, m, ldx, task->wt, task->layout.ldw, b, k, z,
                                          ahead);
+        } else if (task->wt != NULL) {
+            gdi_avx2_affine_rows_multi(x, rows, m, ldx, task->wt, task->layout.ldw, b, k, z,
+                                       ahead);
         } else {
             gdi_affine_rows_multi(x, rows, m, ldx, w, b, k, z);
             gdi_prefetch_work(ahead, blas_share);
@@ -329,8 +335,9 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
                                                intercept, ahead);
             } else {
                 status = model->residual(data, start + i, sub, k, z + i * k, &loss, intercept);
-                /* With the k-output loops (k > GDI_LANES_MAX_OUTPUTS), the
-                 * residual's share of gdi_avx512_multi_work: 4k per 8 rows. */
+                /* With the k-output loops (AVX2, or AVX-512 with k >
+                 * GDI_LANES_MAX_OUTPUTS), the residual's share of
+                 * gdi_avx512_multi_work / gdi_avx2_multi_work: 4k per 8 rows. */
                 gdi_prefetch_work(ahead, task->wt != NULL ? (sub * k + 1) / 2 : blas_share);
             }
             if (status != GD_OK) {
@@ -340,9 +347,12 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
         if (g != NULL) {
             if (k == 1) {
                 gdi_accumulate_xt_r(x, rows, m, ldx, z, g);
-            } else if (task->gt != NULL) {
+            } else if (task->gt != NULL && task->multi512) {
                 gdi_avx512_accumulate_xt_r_multi(x, rows, m, ldx, z, k, task->lanes, g,
                                                  task->layout.ldw, ahead);
+            } else if (task->gt != NULL) {
+                gdi_avx2_accumulate_xt_r_multi(x, rows, m, ldx, z, k, g, task->layout.ldw,
+                                               ahead);
             } else {
                 gdi_accumulate_xt_r_multi(x, rows, m, ldx, z, k, g);
                 gdi_prefetch_work(ahead, blas_share);
@@ -382,6 +392,7 @@ gd_status gdi_affine_loss_grad(const gdi_affine_model *model, const double *thet
                     && m <= PREFETCH_MAX_BYTES / PREFETCH_ROWS / sizeof(double),
         .wt = NULL,
         .gt = NULL,
+        .multi512 = 0,
         .lanes = 0,
         .threads = 1,
         .one_loss = 0.0,
@@ -406,7 +417,9 @@ gd_status gdi_affine_loss_grad(const gdi_affine_model *model, const double *thet
         }
         task.wt = wt;
         task.gt = wt + task.layout.transposed;
-        task.lanes = model->residual_lanes != NULL && k <= GDI_LANES_MAX_OUTPUTS;
+        task.multi512 = gdi_avx512_multi_usable();
+        task.lanes = task.multi512 && model->residual_lanes != NULL
+                     && k <= GDI_LANES_MAX_OUTPUTS;
         /* Paced by the loops' work, prefetches come in no bursts: any m. */
         task.prefetch = model->costly_residual;
     }
