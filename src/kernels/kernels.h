@@ -1,9 +1,9 @@
 /* BLAS-backed building blocks of the models (DESIGN §2), and, on CPUs with
  * AVX-512 or AVX2+FMA, our own loops in their place: for one-output blocks
  * instead of dgemv (avx512.c, avx2.c), for softmax's k outputs instead of
- * dgemm (avx512_multi.c, AVX-512 only). Not installed. Every size passed here has been checked to fit BLAS's int by
- * the caller (gd_data_validate checks ldx; blocks come from
- * gdi_block_shape_for). */
+ * dgemm (avx512_multi.c, avx2_multi.c). Not installed. Every size passed
+ * here has been checked to fit BLAS's int by the caller (gd_data_validate
+ * checks ldx; blocks come from gdi_block_shape_for). */
 #ifndef GDLEARN_KERNELS_H
 #define GDLEARN_KERNELS_H
 
@@ -55,14 +55,14 @@
  * 1 MiB — in L2 on the 2 MiB-L2 CPU of docs/performance.md; on CPUs with
  * 256–512 KiB of L2, blocks of m ≈ 4k–16k columns are read from L3 for Xᵀr. */
 #define GDI_AVX512_BLOCK_MAX ((size_t)131072)
-/* Blocks of the AVX-512 k-output loops: GDI_BLOCK_ELEMS of X while that
+/* Blocks of the k-output loops (AVX-512 and AVX2): GDI_BLOCK_ELEMS of X while that
  * holds at least GDI_MULTI_MIN_ROWS rows (m ≤ 128), else up to
  * GDI_MULTI_WIDE_ELEMS (256 KiB, in L2): G += XᵀR loads and stores its
  * accumulators once per block, and on blocks of 8 rows it took 1.4–1.8
  * times as long at m = 300–784, k = 10 (docs/performance.md). */
 #define GDI_MULTI_MIN_ROWS ((size_t)32)
 #define GDI_MULTI_WIDE_ELEMS ((size_t)32768)
-/* The most doubles of Z in one block of the AVX-512 k-output loops (256 KiB),
+/* The most doubles of Z in one block of the k-output loops (256 KiB),
  * whatever k: m = 10, k = 10⁵ would otherwise take 256 rows, 200 MiB a thread. */
 #define GDI_MULTI_Z_MAX ((size_t)32768)
 
