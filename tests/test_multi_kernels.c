@@ -366,6 +366,77 @@ static void test_multi_kernels__z_wide_rows_in_panels(void **state)
     }
 }
 
+/* Z straight into the residual's lanes layout (gdi_avx512_affine_rows_multi_lanes):
+ * where it applies — one group of classes (k ≤ 12) and no panels of features
+ * (a group's full vectors of W within 44 KiB: m ≤ 567 at k = 10) — each row's
+ * outputs are the bits of the row-major Z, at their place in the layout, with
+ * nothing written past the last group's 8·k doubles and the work reported as
+ * the row-major Z's; elsewhere it does nothing and returns 0. */
+static size_t lanes_index(size_t i, size_t c, size_t k)
+{
+    const size_t g = i / 8 * 8;
+    return g * k + 8 * c + (i - g);
+}
+
+static void test_multi_kernels__z_lanes_same_bits_as_row_major(void **state)
+{
+    (void)state;
+    skip_unless_avx512();
+    static const size_t rows[] = {1, 2, 7, 8, 9, 13, 16, 17, 40};
+    static const size_t features[] = {1, 5, 8, 13, 100, 471, 472, 567, 568};
+    static const size_t outputs[] = {1, 2, 3, 10, 12, 13};
+    ts_rng rng;
+    ts_rng_seed(&rng, 7373);
+    for (size_t f = 0; f < N_ELEMS(features); ++f) {
+        for (size_t o = 0; o < N_ELEMS(outputs); ++o) {
+            for (size_t a = 0; a < N_ELEMS(rows); ++a) {
+                const size_t n = rows[a], m = features[f], k = outputs[o];
+                const size_t ldx = m + 3, ldw = round_up8(m), room = round_up8(n) * k;
+                const shape s = {n, m, ldx, k, ldw};
+                double *x = ts_alloc_doubles(span(n, m, ldx));
+                double *wt = ts_alloc_doubles(span(k, m, ldw));
+                double *b = ts_alloc_doubles(k), *row_major = ts_alloc_doubles(n * k);
+                double *buffer = ts_alloc_doubles(room + CANARY);
+                fill_rows(x, n, m, ldx, -1.0, 1.0, &rng);
+                fill_rows(wt, k, m, ldw, -1.0, 1.0, &rng);
+                ts_fill(b, k, -1.0, 1.0, &rng);
+                ts_fill_canaries(buffer + room, CANARY);
+                gdi_avx512_affine_rows_multi(x, n, m, ldx, wt, ldw, b, k, row_major, NULL);
+                gdi_prefetch pf = pf_make(3);
+                const int applies = k <= 12 && m / 8 * 8 <= 45056 / sizeof(double) / k;
+                const int done =
+                    gdi_avx512_affine_rows_multi_lanes(x, n, m, ldx, wt, ldw, b, k, buffer, &pf);
+                if (done != applies) {
+                    print_error("Z lanes: m=%zu k=%zu: returned %d\n", m, k, done);
+                    fail();
+                }
+                for (size_t i = 0; done && i < n; ++i) {
+                    for (size_t c = 0; c < k; ++c) {
+                        if (memcmp(&buffer[lanes_index(i, c, k)], &row_major[i * k + c],
+                                   sizeof *buffer) != 0) {
+                            print_error("Z lanes: n=%zu m=%zu k=%zu row %zu class %zu: %a, "
+                                        "row-major %a\n",
+                                        n, m, k, i, c, buffer[lanes_index(i, c, k)],
+                                        row_major[i * k + c]);
+                            fail();
+                        }
+                    }
+                }
+                if (done) {
+                    check_canaries(buffer + room, CANARY, "Z lanes", &s);
+                    assert_int_equal(pf_work(&pf),
+                                     gdi_avx512_multi_work(n, m, k, 0) - (n + 7) / 8 * 4 * k);
+                }
+                free(buffer);
+                free(row_major);
+                free(b);
+                free(wt);
+                free(x);
+            }
+        }
+    }
+}
+
 /* ---- G += XᵀR -------------------------------------------------------------- */
 
 /* R[i][c] of n rows × k in r: row-major, or the lanes layout (kernels.h,
@@ -986,6 +1057,7 @@ int main(void)
         cmocka_unit_test(test_multi_kernels__z_matches_reference_in_bounds),
         cmocka_unit_test(test_multi_kernels__z_row_bits_independent_of_grouping),
         cmocka_unit_test(test_multi_kernels__z_wide_rows_in_panels),
+        cmocka_unit_test(test_multi_kernels__z_lanes_same_bits_as_row_major),
         cmocka_unit_test(test_multi_kernels__g_row_major_matches_reference_in_bounds),
         cmocka_unit_test(test_multi_kernels__g_lanes_matches_reference_in_bounds),
         cmocka_unit_test(test_multi_kernels__softmax_lanes_matches_reference),

@@ -409,6 +409,31 @@ int gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const d
     return 0;
 }
 
+/* Nothing done (the caller then takes gdi_avx512_affine_rows_multi). */
+int gdi_avx512_affine_rows_multi_lanes(const double *x, size_t n_rows, size_t n_features,
+                                       size_t ldx, const double *wt, size_t ldw, const double *b,
+                                       size_t n_outputs, double *out, gdi_prefetch *pf)
+{
+    (void)x;
+    (void)n_rows;
+    (void)n_features;
+    (void)ldx;
+    (void)wt;
+    (void)ldw;
+    (void)b;
+    (void)n_outputs;
+    (void)out;
+    (void)pf;
+    return 0;
+}
+
+int gdi_avx512_softmax_lanes_from_lanes(double *z, size_t n_rows, size_t n_classes,
+                                        const double *y, const double *weights, double *loss,
+                                        double *intercept, gdi_prefetch *pf)
+{
+    return gdi_avx512_softmax_lanes(z, n_rows, n_classes, y, weights, loss, intercept, pf);
+}
+
 size_t gdi_avx512_multi_work(size_t n_rows, size_t n_features, size_t n_outputs,
                              int with_gradient)
 {

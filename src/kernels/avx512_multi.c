@@ -252,6 +252,111 @@ ALWAYS_INLINE void z_group(int nc, const double *x, size_t n_rows, size_t ldx, s
     z_panels_of(nc, x, n_rows, ldx, m, wt, ldw, bb, out, k, pf, panel);
 }
 
+/* Z straight into the lanes layout (kernels.h), for one group of classes
+ * (nc = k ≤ NC_MAX) without panels: each pair of rows as z_rows, but the
+ * first level of gdi_sum_each taken across the pair (row i and i + 1 of
+ * class c: unpacklo + unpackhi), kept for the group of 8 rows; then per
+ * class the last two levels over the group's 4 pairs give the 8 rows' sums
+ * in lane order: the same tree, so the same bits as add_lanes. */
+ALWAYS_INLINE void z_pair_half(int n_rows, int nc, const double *x, size_t ldx, size_t m,
+                               const double *wt, size_t ldw, __m512d *half, gdi_prefetch *pf)
+{
+    __m512d acc[2 * NC_MAX];
+    UNROLL
+    for (int q = 0; q < 2 * nc; ++q) {
+        acc[q] = _mm512_setzero_pd();
+    }
+    const size_t full = m / 8 * 8;
+    for (size_t j0 = 0; j0 < full; j0 += Z_REPORT) {
+        const size_t j1 = full - j0 < Z_REPORT ? full : j0 + Z_REPORT;
+        for (size_t j = j0; j < j1; j += 8) {
+            const __m512d v0 = _mm512_loadu_pd(x + j);
+            const __m512d v1 = n_rows == 2 ? _mm512_loadu_pd(x + ldx + j) : v0;
+            UNROLL
+            for (int c = 0; c < nc; ++c) {
+                __m512d wv = _mm512_loadu_pd(wt + (size_t)c * ldw + j);
+                KEEP_IN_REGISTER(wv);
+                acc[c] = _mm512_fmadd_pd(v0, wv, acc[c]);
+                if (n_rows == 2) {
+                    acc[nc + c] = _mm512_fmadd_pd(v1, wv, acc[nc + c]);
+                }
+            }
+        }
+        gdi_prefetch_work(pf, (size_t)(n_rows * nc) * ((j1 - j0) / 8));
+    }
+    const __mmask8 tail = gdi_tail_mask(m);
+    if (tail != 0) {
+        const __m512d v0 = _mm512_maskz_loadu_pd(tail, x + full);
+        const __m512d v1 = n_rows == 2 ? _mm512_maskz_loadu_pd(tail, x + ldx + full) : v0;
+        UNROLL
+        for (int c = 0; c < nc; ++c) {
+            const __m512d wv = _mm512_maskz_loadu_pd(tail, wt + (size_t)c * ldw + full);
+            acc[c] = _mm512_fmadd_pd(v0, wv, acc[c]);
+            if (n_rows == 2) {
+                acc[nc + c] = _mm512_fmadd_pd(v1, wv, acc[nc + c]);
+            }
+        }
+        gdi_prefetch_work(pf, (size_t)(n_rows * nc));
+    }
+    UNROLL
+    for (int c = 0; c < nc; ++c) {
+        const __m512d a = acc[c], b = acc[nc + c];
+        half[c] = _mm512_add_pd(_mm512_unpacklo_pd(a, b), _mm512_unpackhi_pd(a, b));
+    }
+}
+
+ALWAYS_INLINE void z_lanes_group(int nc, const double *x, size_t n_rows, size_t ldx, size_t m,
+                                 const double *wt, size_t ldw, const double *b, double *out,
+                                 gdi_prefetch *pf)
+{
+    __m512d half[4][NC_MAX];
+    for (size_t g0 = 0; g0 < n_rows; g0 += 8) {
+        /* Not unrolled: four copies of the pair's loop ran out of general
+         * registers (W's row pointers reloaded from the stack, a weight
+         * vector spilled every step). */
+        _Pragma("GCC unroll 1")
+        for (int p = 0; p < 4; ++p) {
+            const size_t i = g0 + 2 * (size_t)p;
+            if (i + 2 <= n_rows) {
+                z_pair_half(2, nc, x + i * ldx, ldx, m, wt, ldw, half[p], pf);
+            } else if (i < n_rows) {
+                z_pair_half(1, nc, x + i * ldx, ldx, m, wt, ldw, half[p], pf);
+            } else {
+                UNROLL
+                for (int c = 0; c < nc; ++c) {
+                    half[p][c] = _mm512_setzero_pd();
+                }
+            }
+        }
+        double *og = out + g0 * (size_t)nc;
+        UNROLL
+        for (int c = 0; c < nc; ++c) {
+            const __m512d s01 = half[0][c], s23 = half[1][c], s45 = half[2][c], s67 = half[3][c];
+            const __m512d pp = _mm512_add_pd(_mm512_shuffle_f64x2(s01, s23, 0x88),
+                                             _mm512_shuffle_f64x2(s01, s23, 0xDD));
+            const __m512d qq = _mm512_add_pd(_mm512_shuffle_f64x2(s45, s67, 0x88),
+                                             _mm512_shuffle_f64x2(s45, s67, 0xDD));
+            const __m512d sums = _mm512_add_pd(_mm512_shuffle_f64x2(pp, qq, 0x88),
+                                               _mm512_shuffle_f64x2(pp, qq, 0xDD));
+            _mm512_storeu_pd(og + 8 * (size_t)c, _mm512_add_pd(sums, _mm512_set1_pd(b[c])));
+        }
+    }
+}
+
+int gdi_avx512_affine_rows_multi_lanes(const double *x, size_t n_rows, size_t n_features,
+                                       size_t ldx, const double *wt, size_t ldw, const double *b,
+                                       size_t n_outputs, double *out, gdi_prefetch *pf)
+{
+    if (n_outputs > NC_MAX
+        || n_features / 8 * 8 > Z_PANELS_ABOVE / sizeof(double) / n_outputs) {
+        return 0;
+    }
+#define ZL_CALL(NC) z_lanes_group(NC, x, n_rows, ldx, n_features, wt, ldw, b, out, pf)
+    switch (n_outputs) { GDI_CASES(ZL_CALL) }
+#undef ZL_CALL
+    return 1;
+}
+
 /* G[c][j …] += Σ_i x_i[j …]·R[i][c] over n_rows rows, for the nc classes at
  * gt (row stride ldg) and n_vec (1 or 2) vectors of features at x, the last
  * one limited to the lanes of `last`. */
@@ -392,9 +497,9 @@ static inline __m512d gather(__m512i offset, const double *base)
  * a vector per class until the end. exp and log1p inline
  * (kernels/avx512_math.h). Same formulas as stable.c's gdi_softmax_rows and
  * softmax.c's residual (docs/classification.md). */
-int gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const double *y,
-                             const double *weights, double *loss, double *intercept,
-                             gdi_prefetch *pf)
+ALWAYS_INLINE int softmax_lanes(double *z, size_t n_rows, size_t n_classes, const double *y,
+                                const double *weights, double *loss, double *intercept,
+                                gdi_prefetch *pf, int z_lanes)
 {
     const size_t k = n_classes;
     _Alignas(64) double zt[GDI_LANES_MAX_OUTPUTS * 8];
@@ -435,10 +540,19 @@ int gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const d
          * again, then are set to 0. */
         const __m512i offset = _mm512_maskz_mov_epi64(live, row_offset);
         __m512d top = _mm512_set1_pd(-HUGE_VAL);
-        for (size_t c = 0; c < k; ++c) {
-            const __m512d v = _mm512_maskz_mov_pd(live, gather(offset, zg + c));
-            _mm512_store_pd(zt + c * 8, v);
-            top = _mm512_max_pd(top, v);
+        if (z_lanes) {
+            /* Z already in the lanes layout: no gathers; dead lanes 0. */
+            for (size_t c = 0; c < k; ++c) {
+                const __m512d v = _mm512_maskz_loadu_pd(live, zg + c * 8);
+                _mm512_store_pd(zt + c * 8, v);
+                top = _mm512_max_pd(top, v);
+            }
+        } else {
+            for (size_t c = 0; c < k; ++c) {
+                const __m512d v = _mm512_maskz_mov_pd(live, gather(offset, zg + c));
+                _mm512_store_pd(zt + c * 8, v);
+                top = _mm512_max_pd(top, v);
+            }
         }
         /* The first class reaching the maximum, the label's z, e^(z − max),
          * and the others' sum (the maximum's term, 1, left out). */
@@ -488,4 +602,18 @@ int gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const d
         }
     }
     return 1;
+}
+
+int gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const double *y,
+                             const double *weights, double *loss, double *intercept,
+                             gdi_prefetch *pf)
+{
+    return softmax_lanes(z, n_rows, n_classes, y, weights, loss, intercept, pf, 0);
+}
+
+int gdi_avx512_softmax_lanes_from_lanes(double *z, size_t n_rows, size_t n_classes,
+                                        const double *y, const double *weights, double *loss,
+                                        double *intercept, gdi_prefetch *pf)
+{
+    return softmax_lanes(z, n_rows, n_classes, y, weights, loss, intercept, pf, 1);
 }

@@ -140,7 +140,7 @@ typedef gd_status (*gdi_residual_fn)(const gd_data *data, size_t start, size_t r
  * reporting its work to gdi_prefetch_work(pf) as it goes. */
 typedef gd_status (*gdi_residual_lanes_fn)(const gd_data *data, size_t start, size_t rows,
                                            size_t k, double *z, double *loss, double *intercept,
-                                           gdi_prefetch *pf);
+                                           gdi_prefetch *pf, int z_lanes);
 
 /* One output: the same as gdi_residual_fn, asking for the rows at `ahead`
  * as it goes (GDI_FUSED_AHEAD_ROWS below; NULL: none). */
@@ -409,6 +409,16 @@ size_t gdi_avx512_multi_work(size_t n_rows, size_t n_features, size_t n_outputs,
 int gdi_avx512_softmax_lanes(double *z, size_t n_rows, size_t n_classes, const double *y,
                              const double *weights, double *loss, double *intercept,
                              gdi_prefetch *pf);
+/* Z straight into the lanes layout (same bits as gdi_avx512_affine_rows_multi
+ * gives row-major) where n_outputs <= 12 and W needs no panels; returns 0
+ * (nothing done) otherwise. out has room for n_rows rounded up to 8. */
+int gdi_avx512_affine_rows_multi_lanes(const double *x, size_t n_rows, size_t n_features,
+                                       size_t ldx, const double *wt, size_t ldw, const double *b,
+                                       size_t n_outputs, double *out, gdi_prefetch *pf);
+/* gdi_avx512_softmax_lanes with z already in the lanes layout on entry. */
+int gdi_avx512_softmax_lanes_from_lanes(double *z, size_t n_rows, size_t n_classes,
+                                        const double *y, const double *weights, double *loss,
+                                        double *intercept, gdi_prefetch *pf);
 /* The dgemv (or ddot/daxpy) path, whatever the CPU: for the tests. */
 void gdi_blas_affine_rows(const double *x, size_t n_rows, size_t n_features, size_t ldx,
                           const double *w, double b, double *out);

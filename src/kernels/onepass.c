@@ -315,8 +315,13 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
             }
             ahead = &pf;
         }
+        int z_lanes = 0;
         if (k == 1) {
             gdi_affine_rows(x, rows, m, ldx, w, b[0], z);
+        } else if (task->lanes && task->multi512
+                   && gdi_avx512_affine_rows_multi_lanes(x, rows, m, ldx, task->wt,
+                                                         task->layout.ldw, b, k, z, ahead)) {
+            z_lanes = 1; /* Z already in the residual's lanes layout */
         } else if (task->wt != NULL && task->multi512) {
             gdi_avx512_affine_rows_multi(x, rows, m, ldx, task->wt, task->layout.ldw, b, k, z,
                                          ahead);
@@ -332,7 +337,7 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
             gd_status status;
             if (task->lanes) {
                 status = model->residual_lanes(data, start + i, sub, k, z + i * k, &loss,
-                                               intercept, ahead);
+                                               intercept, ahead, z_lanes);
             } else {
                 status = model->residual(data, start + i, sub, k, z + i * k, &loss, intercept);
                 /* With the k-output loops (AVX2, or AVX-512 with k >

@@ -65,11 +65,14 @@ static gd_status softmax_residual(const gd_data *data, size_t start, size_t rows
  * kernel, which also checks the labels. */
 static gd_status softmax_residual_lanes(const gd_data *data, size_t start, size_t rows, size_t k,
                                         double *z_block, double *loss, double *intercept,
-                                        gdi_prefetch *pf)
+                                        gdi_prefetch *pf, int z_lanes)
 {
     const double *weights = data->weights != NULL ? data->weights + start : NULL;
-    return gdi_avx512_softmax_lanes(z_block, rows, k, data->y + start, weights, loss, intercept, pf)
-               ? GD_OK
+    const int ok = z_lanes ? gdi_avx512_softmax_lanes_from_lanes(z_block, rows, k, data->y + start,
+                                                                 weights, loss, intercept, pf)
+                           : gdi_avx512_softmax_lanes(z_block, rows, k, data->y + start, weights,
+                                                      loss, intercept, pf);
+    return ok ? GD_OK
                : GD_ERR_LABEL;
 }
 

@@ -9,7 +9,11 @@
  *     a 40-row block, and by the library's AVX-512 k-output loops (W and G
  *     transposed; only when this CPU has AVX-512);
  *   - the three phases of that AVX-512 block alone: Z, the residual
- *     (gdi_avx512_softmax_lanes), G;
+ *     (gdi_avx512_softmax_lanes, gathering Z's rows into lanes), G; and the
+ *     first two as the evaluation runs them where k ≤ 12 and W needs no
+ *     panels: Z straight into the lanes layout
+ *     (gdi_avx512_affine_rows_multi_lanes), the residual without gathers
+ *     (gdi_avx512_softmax_lanes_from_lanes);
  *   - exp(−|z|) and log1p of it over 64 values: the library's vector math
  *     (gdi_vexp, gdi_vlog1p: libmvec where built with it) against a plain
  *     loop over libm;
@@ -111,6 +115,13 @@ static double softmax_phase(int phase, const double *x, double *z, const double 
         return z[0];
     case 1: (void)gdi_avx512_softmax_lanes(z, SM_ROWS, SM_K, y, NULL, &loss, icpt, NULL);
         return loss;
+    case 3:
+        (void)gdi_avx512_affine_rows_multi_lanes(x, SM_ROWS, SM_M, SM_M, probe_wt(), LDW, b, SM_K,
+                                                 z, NULL);
+        return z[0];
+    case 4:
+        (void)gdi_avx512_softmax_lanes_from_lanes(z, SM_ROWS, SM_K, y, NULL, &loss, icpt, NULL);
+        return loss;
     default: gdi_avx512_accumulate_xt_r_multi(x, SM_ROWS, SM_M, SM_M, z, SM_K, 1, gt, LDW, NULL);
         return gt[0];
     }
@@ -128,7 +139,9 @@ static long parse_long(const char *text)
 /* The three AVX-512 phases at m features and k ≤ GDI_LANES_MAX_OUTPUTS
  * classes on a block of the library's rows for that shape
  * (gdi_block_shape_for), each alone, best of `rounds`: ns a row, and the
- * vector multiply-adds a ns of Z and G (k·⌈m/8⌉ a row each). */
+ * vector multiply-adds a ns of Z and G (k·⌈m/8⌉ a row each). Z and the
+ * residual as the evaluation takes them: Z straight into the lanes layout
+ * where that applies (k ≤ 12, no panels), else row-major and gathered. */
 static int shape_phases(size_t m, size_t k, int rounds)
 {
     const size_t rows = gdi_block_shape_for(m, k).rows;
@@ -156,13 +169,20 @@ static int shape_phases(size_t m, size_t k, int rounds)
     const double vectors = (double)(k * ((m + 7) / 8));
     const long reps = (long)(2e8 / (double)(rows * m * k)) + 3;
     double best[3] = {INFINITY, INFINITY, INFINITY};
+    /* Whether Z goes straight into the lanes layout at this shape. */
+    const int z_lanes = gdi_avx512_affine_rows_multi_lanes(x, rows, m, m, wt, ldw, b, k, z, NULL);
     for (int r = 0; r < rounds; ++r) {
         double loss = 0.0;
         for (int phase = 0; phase < 3; ++phase) {
             const double start = bench_now();
             for (long t = 0; t < reps; ++t) {
-                if (phase == 0) {
+                if (phase == 0 && z_lanes) {
+                    (void)gdi_avx512_affine_rows_multi_lanes(x, rows, m, m, wt, ldw, b, k, z, NULL);
+                } else if (phase == 0) {
                     gdi_avx512_affine_rows_multi(x, rows, m, m, wt, ldw, b, k, z, NULL);
+                } else if (phase == 1 && z_lanes) {
+                    (void)gdi_avx512_softmax_lanes_from_lanes(z, rows, k, y, NULL, &loss, icpt,
+                                                              NULL);
                 } else if (phase == 1) {
                     (void)gdi_avx512_softmax_lanes(z, rows, k, y, NULL, &loss, icpt, NULL);
                 } else {
@@ -175,8 +195,9 @@ static int shape_phases(size_t m, size_t k, int rounds)
         sink = sink + loss + gt[0];
     }
     printf("softmax block, AVX-512, m = %zu, k = %zu, %zu rows, ns a row: Z %.1f (%.2f vector "
-           "multiply-adds a ns), residual %.1f, G %.1f (%.2f)\n",
-           m, k, rows, best[0], vectors / best[0], best[1], best[2], vectors / best[2]);
+           "multiply-adds a ns), residual %.1f, G %.1f (%.2f)%s\n",
+           m, k, rows, best[0], vectors / best[0], best[1], best[2], vectors / best[2],
+           z_lanes ? "; Z into lanes" : "");
     free(x), free(y), free(b), free(icpt), free(z), free(wt), free(gt);
     return 0;
 }
@@ -339,6 +360,8 @@ int main(int argc, char **argv)
         {"softmax block, AVX-512, alone: Z = XW + 1b'", 6, 20000, SM_ROWS},
         {"softmax block, AVX-512, alone: the residual (lanes)", 7, 20000, SM_ROWS},
         {"softmax block, AVX-512, alone: G += X'R", 8, 20000, SM_ROWS},
+        {"softmax block, AVX-512, alone: Z into the lanes layout", 11, 20000, SM_ROWS},
+        {"softmax block, AVX-512, alone: the residual from lanes Z", 12, 20000, SM_ROWS},
         {"exp(-|z|) + log1p, 64 values: gdi_vexp + gdi_vlog1p", 2, 200000, VEC},
         {"exp(-|z|) + log1p, 64 values: scalar libm", 3, 200000, VEC},
         {"logistic residual, 16 rows: gdi_logistic_rows + label check", 9, 500000, GROUP},
@@ -347,7 +370,8 @@ int main(int argc, char **argv)
     printf("block_probe: one thread, in cache, best of %ld rounds (ns per row or value)\n", rounds);
     for (size_t k = 0; k < sizeof ways / sizeof ways[0]; ++k) {
         if (((ways[k].kind == 4 || ways[k].kind == 10) && !gdi_avx512_usable())
-            || (ways[k].kind >= 5 && ways[k].kind <= 8 && !gdi_avx512_multi_usable())) {
+            || (((ways[k].kind >= 5 && ways[k].kind <= 8) || ways[k].kind >= 11)
+                && !gdi_avx512_multi_usable())) {
             printf("%-62s %7s\n", ways[k].name, "n/a");
             continue;
         }
@@ -365,6 +389,8 @@ int main(int argc, char **argv)
                 case 6: acc += softmax_phase(0, x, z, labels); break;
                 case 7: acc += softmax_phase(1, x, z, labels); break;
                 case 8: acc += softmax_phase(2, x, z, labels); break;
+                case 11: acc += softmax_phase(3, x, z, labels); break;
+                case 12: acc += softmax_phase(4, x, z, labels); break;
                 case 9: acc += logistic_residual(0, binary, margins); break;
                 case 10: acc += logistic_residual(1, binary, margins); break;
                 default: acc += scalar_math(v, e, l); break;
