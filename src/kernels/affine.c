@@ -319,6 +319,7 @@ size_t gdi_avx2_multi_work(size_t n_rows, size_t n_features, size_t n_outputs, i
 
 /* The k-output pair in plain loops, for a build without one of its vector
  * versions (below): never called there through onepass.c. */
+#if !defined(GDLEARN_HAVE_AVX2_MULTI) || !defined(GDLEARN_HAVE_AVX512_MULTI)
 static inline void plain_affine_rows_multi(const double *x, size_t n_rows, size_t n_features,
                                            size_t ldx, const double *wt, size_t ldw,
                                            const double *b, size_t n_outputs, double *out)
@@ -350,6 +351,7 @@ static inline void plain_accumulate_xt_r_multi(const double *x, size_t n_rows,
         }
     }
 }
+#endif
 
 /* A build without the AVX2 k-output loops (avx2_multi.c: GDLEARN_HAVE_AVX2_MULTI,
  * which needs GDLEARN_HAVE_AVX2_KERNELS; the fuzz build leaves them out). */

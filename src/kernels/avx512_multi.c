@@ -347,7 +347,7 @@ int gdi_avx512_affine_rows_multi_lanes(const double *x, size_t n_rows, size_t n_
                                        size_t ldx, const double *wt, size_t ldw, const double *b,
                                        size_t n_outputs, double *out, gdi_prefetch *pf)
 {
-    if (n_outputs > NC_MAX
+    if (n_outputs == 0 || n_outputs > NC_MAX
         || n_features / 8 * 8 > Z_PANELS_ABOVE / sizeof(double) / n_outputs) {
         return 0;
     }

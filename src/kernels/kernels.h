@@ -137,7 +137,9 @@ typedef gd_status (*gdi_residual_fn)(const gd_data *data, size_t start, size_t r
                                      double *z, double *loss, double *intercept);
 
 /* The same, leaving s∘R in the lanes layout (GDI_LANES_MAX_OUTPUTS below),
- * reporting its work to gdi_prefetch_work(pf) as it goes. */
+ * reporting its work to gdi_prefetch_work(pf) as it goes. z holds Z
+ * row-major on entry, or, with z_lanes, already in the lanes layout
+ * (gdi_avx512_affine_rows_multi_lanes). */
 typedef gd_status (*gdi_residual_lanes_fn)(const gd_data *data, size_t start, size_t rows,
                                            size_t k, double *z, double *loss, double *intercept,
                                            gdi_prefetch *pf, int z_lanes);

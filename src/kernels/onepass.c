@@ -37,14 +37,14 @@ typedef struct slab_layout {
     size_t partial; /* header + block, rounded up: the partial gradient's offset */
     size_t slab;    /* partial + m·k (+ 0 with multi_loops), rounded up */
     /* With multi_loops only: W transposed (k rows of ldw ≥ m, rows on 64-byte
-     * boundaries) for the AVX-512 k-output loops, and each chunk's partial
+     * boundaries) for the k-output loops (AVX-512 or AVX2), and each chunk's partial
      * gradient in the same shape, after the slabs (transposed_parts); else 0. */
     size_t ldw;        /* m rounded up to 8 */
     size_t transposed; /* k·ldw: one such matrix */
 } slab_layout;
 
-/* Whether the model's blocks go through the AVX-512 k-output loops
- * (avx512_multi.c) on this CPU: softmax's, with W and the gradients
+/* Whether the model's blocks go through our k-output loops on this CPU
+ * (avx512_multi.c, else avx2_multi.c): softmax's, with W and the gradients
  * transposed. */
 static int multi_loops(const gdi_affine_model *model)
 {
@@ -286,7 +286,7 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
         const double *x = data->x + start * ldx;
         /* The next block is prefetched while this one is computed, a line
          * at a time as the work goes (gdi_prefetch_work): inside the
-         * AVX-512 k-output loops, paced by their multiply-adds; after each
+         * k-output loops (AVX-512, AVX2), paced by their multiply-adds; after each
          * PREFETCH_ROWS rows of the residual and each BLAS call otherwise.
          * Memory then delivers it while the core computes (the hardware
          * prefetcher sees no demand loads while the residual and Xᵀ R run
