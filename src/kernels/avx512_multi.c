@@ -101,6 +101,56 @@ ALWAYS_INLINE void add_lanes(const __m512d *acc, int count, const double *bias, 
 #define Z_PANEL_BYTES ((size_t)32768)
 #define Z_PANEL_ROWS ((size_t)16)
 
+/* The products of n_rows (1 or 2) rows at x with the nc classes at wt (row
+ * stride ldw) over the full vectors of features [j_begin, j_end), added
+ * into acc (row r's class c at acc[r·nc + c]), the work reported to pf
+ * every Z_REPORT features; z_accumulate_tail adds the masked last vector of
+ * m features, if any. Shared by z_rows and z_pair_half: the same products
+ * in the same order, so the same bits. */
+ALWAYS_INLINE void z_accumulate(int n_rows, int nc, const double *x, size_t ldx, size_t j_begin,
+                                size_t j_end, const double *wt, size_t ldw, __m512d *acc,
+                                gdi_prefetch *pf)
+{
+    for (size_t j0 = j_begin; j0 < j_end; j0 += Z_REPORT) {
+        const size_t j1 = j_end - j0 < Z_REPORT ? j_end : j0 + Z_REPORT;
+        for (size_t j = j0; j < j1; j += 8) {
+            const __m512d v0 = _mm512_loadu_pd(x + j);
+            const __m512d v1 = n_rows == 2 ? _mm512_loadu_pd(x + ldx + j) : v0;
+            UNROLL
+            for (int c = 0; c < nc; ++c) {
+                __m512d wv = _mm512_loadu_pd(wt + (size_t)c * ldw + j);
+                KEEP_IN_REGISTER(wv);
+                acc[c] = _mm512_fmadd_pd(v0, wv, acc[c]);
+                if (n_rows == 2) {
+                    acc[nc + c] = _mm512_fmadd_pd(v1, wv, acc[nc + c]);
+                }
+            }
+        }
+        gdi_prefetch_work(pf, (size_t)(n_rows * nc) * ((j1 - j0) / 8));
+    }
+}
+
+ALWAYS_INLINE void z_accumulate_tail(int n_rows, int nc, const double *x, size_t ldx, size_t m,
+                                     const double *wt, size_t ldw, __m512d *acc,
+                                     gdi_prefetch *pf)
+{
+    const size_t full = m / 8 * 8;
+    const __mmask8 tail = gdi_tail_mask(m);
+    if (tail != 0) {
+        const __m512d v0 = _mm512_maskz_loadu_pd(tail, x + full);
+        const __m512d v1 = n_rows == 2 ? _mm512_maskz_loadu_pd(tail, x + ldx + full) : v0;
+        UNROLL
+        for (int c = 0; c < nc; ++c) {
+            const __m512d wv = _mm512_maskz_loadu_pd(tail, wt + (size_t)c * ldw + full);
+            acc[c] = _mm512_fmadd_pd(v0, wv, acc[c]);
+            if (n_rows == 2) {
+                acc[nc + c] = _mm512_fmadd_pd(v1, wv, acc[nc + c]);
+            }
+        }
+        gdi_prefetch_work(pf, (size_t)(n_rows * nc));
+    }
+}
+
 /* Z of n_rows (1 or 2) rows at x against the nc classes at wt (row stride
  * ldw), plus the intercepts (bb: the nc of them twice over): out[r·k + c]
  * for r < n_rows, c < nc. Reports n_rows·nc·⌈m/8⌉ of work to pf.
@@ -120,23 +170,7 @@ ALWAYS_INLINE void z_rows(int n_rows, int nc, const double *x, size_t ldx, size_
     for (int q = 0; q < n_rows * nc; ++q) {
         acc[q] = from != NULL ? from[q] : _mm512_setzero_pd();
     }
-    for (size_t j0 = j_begin; j0 < j_end; j0 += Z_REPORT) {
-        const size_t j1 = j_end - j0 < Z_REPORT ? j_end : j0 + Z_REPORT;
-        for (size_t j = j0; j < j1; j += 8) {
-            const __m512d v0 = _mm512_loadu_pd(x + j);
-            const __m512d v1 = n_rows == 2 ? _mm512_loadu_pd(x + ldx + j) : v0;
-            UNROLL
-            for (int c = 0; c < nc; ++c) {
-                __m512d wv = _mm512_loadu_pd(wt + (size_t)c * ldw + j);
-                KEEP_IN_REGISTER(wv);
-                acc[c] = _mm512_fmadd_pd(v0, wv, acc[c]);
-                if (n_rows == 2) {
-                    acc[nc + c] = _mm512_fmadd_pd(v1, wv, acc[nc + c]);
-                }
-            }
-        }
-        gdi_prefetch_work(pf, (size_t)(n_rows * nc) * ((j1 - j0) / 8));
-    }
+    z_accumulate(n_rows, nc, x, ldx, j_begin, j_end, wt, ldw, acc, pf);
     if (to != NULL) {
         UNROLL
         for (int q = 0; q < n_rows * nc; ++q) {
@@ -144,21 +178,7 @@ ALWAYS_INLINE void z_rows(int n_rows, int nc, const double *x, size_t ldx, size_
         }
         return;
     }
-    const size_t full = m / 8 * 8;
-    const __mmask8 tail = gdi_tail_mask(m);
-    if (tail != 0) {
-        const __m512d v0 = _mm512_maskz_loadu_pd(tail, x + full);
-        const __m512d v1 = n_rows == 2 ? _mm512_maskz_loadu_pd(tail, x + ldx + full) : v0;
-        UNROLL
-        for (int c = 0; c < nc; ++c) {
-            const __m512d wv = _mm512_maskz_loadu_pd(tail, wt + (size_t)c * ldw + full);
-            acc[c] = _mm512_fmadd_pd(v0, wv, acc[c]);
-            if (n_rows == 2) {
-                acc[nc + c] = _mm512_fmadd_pd(v1, wv, acc[nc + c]);
-            }
-        }
-        gdi_prefetch_work(pf, (size_t)(n_rows * nc));
-    }
+    z_accumulate_tail(n_rows, nc, x, ldx, m, wt, ldw, acc, pf);
     if ((size_t)nc == k) {
         /* One group holds every class: the rows' outputs are contiguous,
          * in the order of acc; bb holds b once per row. */
@@ -266,38 +286,8 @@ ALWAYS_INLINE void z_pair_half(int n_rows, int nc, const double *x, size_t ldx, 
     for (int q = 0; q < 2 * nc; ++q) {
         acc[q] = _mm512_setzero_pd();
     }
-    const size_t full = m / 8 * 8;
-    for (size_t j0 = 0; j0 < full; j0 += Z_REPORT) {
-        const size_t j1 = full - j0 < Z_REPORT ? full : j0 + Z_REPORT;
-        for (size_t j = j0; j < j1; j += 8) {
-            const __m512d v0 = _mm512_loadu_pd(x + j);
-            const __m512d v1 = n_rows == 2 ? _mm512_loadu_pd(x + ldx + j) : v0;
-            UNROLL
-            for (int c = 0; c < nc; ++c) {
-                __m512d wv = _mm512_loadu_pd(wt + (size_t)c * ldw + j);
-                KEEP_IN_REGISTER(wv);
-                acc[c] = _mm512_fmadd_pd(v0, wv, acc[c]);
-                if (n_rows == 2) {
-                    acc[nc + c] = _mm512_fmadd_pd(v1, wv, acc[nc + c]);
-                }
-            }
-        }
-        gdi_prefetch_work(pf, (size_t)(n_rows * nc) * ((j1 - j0) / 8));
-    }
-    const __mmask8 tail = gdi_tail_mask(m);
-    if (tail != 0) {
-        const __m512d v0 = _mm512_maskz_loadu_pd(tail, x + full);
-        const __m512d v1 = n_rows == 2 ? _mm512_maskz_loadu_pd(tail, x + ldx + full) : v0;
-        UNROLL
-        for (int c = 0; c < nc; ++c) {
-            const __m512d wv = _mm512_maskz_loadu_pd(tail, wt + (size_t)c * ldw + full);
-            acc[c] = _mm512_fmadd_pd(v0, wv, acc[c]);
-            if (n_rows == 2) {
-                acc[nc + c] = _mm512_fmadd_pd(v1, wv, acc[nc + c]);
-            }
-        }
-        gdi_prefetch_work(pf, (size_t)(n_rows * nc));
-    }
+    z_accumulate(n_rows, nc, x, ldx, 0, m / 8 * 8, wt, ldw, acc, pf);
+    z_accumulate_tail(n_rows, nc, x, ldx, m, wt, ldw, acc, pf);
     UNROLL
     for (int c = 0; c < nc; ++c) {
         const __m512d a = acc[c], b = acc[nc + c];
