@@ -318,7 +318,7 @@ static gd_status affine_chunk(void *arg, size_t chunk, size_t row_begin, size_t 
         int z_lanes = 0;
         if (k == 1) {
             gdi_affine_rows(x, rows, m, ldx, w, b[0], z);
-        } else if (task->lanes && task->multi512
+        } else if (task->lanes
                    && gdi_avx512_affine_rows_multi_lanes(x, rows, m, ldx, task->wt,
                                                          task->layout.ldw, b, k, z, ahead)) {
             z_lanes = 1; /* Z already in the residual's lanes layout */
